@@ -1,0 +1,334 @@
+-- trend-storage: database initialisation, generated from src/sql/migrations by
+-- `npm run gen:init-db`. Do not edit: change a migration and regenerate.
+--
+--   psql "$DATABASE_URL" -f scripts/init-db.sql
+--   psql "$DATABASE_URL" -v app_user=trend_user -v app_password=secret -f scripts/init-db.sql
+--
+-- The second form also creates the application role (if missing) and grants it DML on the
+-- tables, SELECT on the views and EXECUTE on the functions: nothing else.
+
+\set ON_ERROR_STOP on
+BEGIN;
+
+CREATE TABLE IF NOT EXISTS trend_storage_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- ===== 0001_platform_schema =====
+-- The platform's schema, exactly as shared/spec/platform-schema.md describes it.
+-- Other services read and write these objects: never rename, retype or drop here.
+-- gen_random_uuid() is built in since PostgreSQL 13, so no extension is needed.
+
+CREATE TYPE trend_state AS ENUM ('emerging', 'viral', 'sustained', 'declining', 'dead');
+CREATE TYPE source_type AS ENUM (
+  'reddit', 'hackernews', 'twitter', 'youtube', 'google_news', 'bbc',
+  'reuters', 'ap_news', 'al_jazeera', 'guardian', 'rss', 'custom'
+);
+CREATE TYPE category_type AS ENUM (
+  'Technology', 'Politics', 'Entertainment', 'Sports', 'Science', 'Business',
+  'Health', 'World News', 'Environment', 'Education', 'Other'
+);
+CREATE TYPE processing_status AS ENUM ('pending', 'in_progress', 'completed', 'failed', 'skipped');
+
+CREATE TABLE topics (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  title varchar(500) NOT NULL,
+  summary text NOT NULL,
+  category category_type NOT NULL,
+  sources source_type[] NOT NULL DEFAULT '{}',
+  item_count integer NOT NULL DEFAULT 0 CHECK (item_count >= 0),
+  language varchar(10) NOT NULL DEFAULT 'en',
+  keywords text[] DEFAULT '{}',
+  total_engagement jsonb NOT NULL DEFAULT '{"upvotes": 0, "downvotes": 0, "comments": 0, "shares": 0, "views": 0, "score": 0.0}',
+  first_seen timestamptz NOT NULL DEFAULT now(),
+  last_updated timestamptz NOT NULL DEFAULT now(),
+  metadata jsonb DEFAULT '{}'
+);
+CREATE INDEX idx_topics_category ON topics (category);
+CREATE INDEX idx_topics_language ON topics (language);
+CREATE INDEX idx_topics_first_seen ON topics (first_seen DESC);
+CREATE INDEX idx_topics_last_updated ON topics (last_updated DESC);
+CREATE INDEX idx_topics_keywords ON topics USING gin (keywords);
+CREATE INDEX idx_topics_metadata ON topics USING gin (metadata);
+
+CREATE TABLE trends (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  topic_id uuid NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+  rank integer NOT NULL CHECK (rank > 0),
+  title varchar(500) NOT NULL,
+  summary text NOT NULL,
+  key_points text[] DEFAULT '{}',
+  category category_type NOT NULL,
+  state trend_state NOT NULL DEFAULT 'emerging',
+  score double precision NOT NULL CHECK (score >= 0),
+  sources source_type[] NOT NULL DEFAULT '{}',
+  item_count integer NOT NULL DEFAULT 0,
+  velocity double precision NOT NULL DEFAULT 0 CHECK (velocity >= 0),
+  language varchar(10) NOT NULL DEFAULT 'en',
+  keywords text[] DEFAULT '{}',
+  related_trend_ids uuid[] DEFAULT '{}',
+  total_engagement jsonb NOT NULL DEFAULT '{"upvotes": 0, "downvotes": 0, "comments": 0, "shares": 0, "views": 0, "score": 0.0}',
+  first_seen timestamptz NOT NULL,
+  last_updated timestamptz NOT NULL DEFAULT now(),
+  peak_engagement_at timestamptz,
+  metadata jsonb DEFAULT '{}'
+);
+CREATE INDEX idx_trends_topic_id ON trends (topic_id);
+CREATE INDEX idx_trends_rank ON trends (rank);
+CREATE INDEX idx_trends_category ON trends (category);
+CREATE INDEX idx_trends_state ON trends (state);
+CREATE INDEX idx_trends_score ON trends (score DESC);
+CREATE INDEX idx_trends_language ON trends (language);
+CREATE INDEX idx_trends_first_seen ON trends (first_seen DESC);
+CREATE INDEX idx_trends_last_updated ON trends (last_updated DESC);
+CREATE INDEX idx_trends_keywords ON trends USING gin (keywords);
+CREATE INDEX idx_trends_metadata ON trends USING gin (metadata);
+CREATE INDEX idx_trends_composite_rank_score ON trends (rank, score DESC);
+
+CREATE TABLE processed_items (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  source source_type NOT NULL,
+  source_id varchar(255) NOT NULL,
+  url text NOT NULL,
+  title text NOT NULL,
+  title_normalized text NOT NULL,
+  description text,
+  content text,
+  content_normalized text,
+  language varchar(10) NOT NULL DEFAULT 'en',
+  author varchar(255),
+  category category_type,
+  metrics jsonb NOT NULL DEFAULT '{"upvotes": 0, "downvotes": 0, "comments": 0, "shares": 0, "views": 0, "score": 0.0}',
+  published_at timestamptz NOT NULL,
+  collected_at timestamptz NOT NULL DEFAULT now(),
+  metadata jsonb DEFAULT '{}',
+  CONSTRAINT processed_items_source_unique UNIQUE (source, source_id)
+);
+CREATE INDEX idx_processed_items_source ON processed_items (source);
+CREATE INDEX idx_processed_items_source_id ON processed_items (source_id);
+CREATE INDEX idx_processed_items_language ON processed_items (language);
+CREATE INDEX idx_processed_items_category ON processed_items (category);
+CREATE INDEX idx_processed_items_published_at ON processed_items (published_at DESC);
+CREATE INDEX idx_processed_items_collected_at ON processed_items (collected_at DESC);
+CREATE INDEX idx_processed_items_metadata ON processed_items USING gin (metadata);
+
+CREATE TABLE topic_items (
+  topic_id uuid NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+  item_id uuid NOT NULL REFERENCES processed_items (id) ON DELETE CASCADE,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (topic_id, item_id)
+);
+CREATE INDEX idx_topic_items_topic_id ON topic_items (topic_id);
+CREATE INDEX idx_topic_items_item_id ON topic_items (item_id);
+
+CREATE TABLE plugin_health (
+  name varchar(100) PRIMARY KEY,
+  is_healthy boolean NOT NULL DEFAULT true,
+  last_run_at timestamptz,
+  last_success_at timestamptz,
+  last_error text,
+  consecutive_failures integer NOT NULL DEFAULT 0,
+  total_runs integer NOT NULL DEFAULT 0,
+  success_rate double precision NOT NULL DEFAULT 0 CHECK (success_rate >= 0 AND success_rate <= 1),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE pipeline_runs (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  status processing_status NOT NULL,
+  items_collected integer NOT NULL DEFAULT 0,
+  items_processed integer NOT NULL DEFAULT 0,
+  items_deduplicated integer NOT NULL DEFAULT 0,
+  topics_created integer NOT NULL DEFAULT 0,
+  trends_created integer NOT NULL DEFAULT 0,
+  duration_seconds double precision,
+  errors text[] DEFAULT '{}',
+  started_at timestamptz NOT NULL DEFAULT now(),
+  completed_at timestamptz,
+  metadata jsonb DEFAULT '{}'
+);
+CREATE INDEX idx_pipeline_runs_status ON pipeline_runs (status);
+CREATE INDEX idx_pipeline_runs_started_at ON pipeline_runs (started_at DESC);
+
+CREATE FUNCTION update_topics_timestamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.last_updated = now();
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER trigger_topics_updated BEFORE UPDATE ON topics
+  FOR EACH ROW EXECUTE FUNCTION update_topics_timestamp();
+
+CREATE FUNCTION update_trends_timestamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.last_updated = now();
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER trigger_trends_updated BEFORE UPDATE ON trends
+  FOR EACH ROW EXECUTE FUNCTION update_trends_timestamp();
+
+CREATE FUNCTION update_topic_item_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE topics SET item_count = item_count + 1 WHERE id = NEW.topic_id;
+    RETURN NEW;
+  ELSIF TG_OP = 'DELETE' THEN
+    UPDATE topics SET item_count = item_count - 1 WHERE id = OLD.topic_id;
+    RETURN OLD;
+  END IF;
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER trigger_topic_items_count AFTER INSERT OR DELETE ON topic_items
+  FOR EACH ROW EXECUTE FUNCTION update_topic_item_count();
+
+CREATE VIEW trending_topics AS
+SELECT t.id, t.topic_id, t.title, t.summary, t.category, t.state, t.rank, t.score,
+       t.velocity, t.item_count, t.sources, t.keywords, t.first_seen, t.last_updated,
+       (t.total_engagement ->> 'score')::float AS engagement_score
+FROM trends t
+WHERE t.state IN ('emerging', 'viral', 'sustained')
+ORDER BY t.rank, t.score DESC;
+
+CREATE VIEW popular_items_by_source AS
+SELECT source, category, count(*) AS item_count,
+       avg((metrics ->> 'score')::float) AS avg_score,
+       max(published_at) AS latest_published
+FROM processed_items
+WHERE published_at >= now() - interval '7 days'
+GROUP BY source, category
+ORDER BY item_count DESC;
+
+CREATE FUNCTION cleanup_old_items(days_to_keep integer DEFAULT 30) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  deleted_count integer;
+BEGIN
+  DELETE FROM processed_items WHERE collected_at < now() - make_interval(days => days_to_keep);
+  GET DIAGNOSTICS deleted_count = ROW_COUNT;
+  RETURN deleted_count;
+END;
+$$;
+
+CREATE FUNCTION get_top_trends_by_category(
+  p_category category_type DEFAULT NULL,
+  p_limit integer DEFAULT 10,
+  p_date_from timestamptz DEFAULT NULL
+) RETURNS TABLE (
+  id uuid, rank integer, title varchar(500), summary text,
+  score double precision, state trend_state, category category_type
+) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY
+  SELECT t.id, t.rank, t.title, t.summary, t.score, t.state, t.category
+  FROM trends t
+  WHERE (p_category IS NULL OR t.category = p_category)
+    AND (p_date_from IS NULL OR t.first_seen >= p_date_from)
+  ORDER BY t.rank, t.score DESC
+  LIMIT p_limit;
+END;
+$$;
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (1, 'platform_schema', 'b484ba83d0f87399f88401d2e0d65ed597692402fd776a6b84421902a9204840');
+
+-- ===== 0002_full_text_search =====
+-- Real full-text search: stored tsvector columns with GIN indexes.
+-- The text-search configuration follows each row's language, so "trending"
+-- matches "trends" in English and German words stem as German. Languages
+-- without a Snowball stemmer use 'simple' (no stemming, still searchable).
+
+CREATE FUNCTION trend_ts_config(lang text) RETURNS regconfig
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (CASE lower(split_part(coalesce(lang, 'en'), '-', 1))
+    WHEN 'en' THEN 'english' WHEN 'de' THEN 'german' WHEN 'fr' THEN 'french'
+    WHEN 'es' THEN 'spanish' WHEN 'it' THEN 'italian' WHEN 'pt' THEN 'portuguese'
+    WHEN 'nl' THEN 'dutch' WHEN 'sv' THEN 'swedish' WHEN 'no' THEN 'norwegian'
+    WHEN 'da' THEN 'danish' WHEN 'fi' THEN 'finnish' WHEN 'ru' THEN 'russian'
+    WHEN 'hu' THEN 'hungarian' WHEN 'ro' THEN 'romanian' WHEN 'tr' THEN 'turkish'
+    ELSE 'simple' END)::regconfig
+$$;
+
+-- array_to_string is only STABLE in general; for text[] it cannot change, and generated
+-- columns need an IMMUTABLE expression.
+CREATE FUNCTION trend_join_text(parts text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_to_string(coalesce(parts, '{}'), ' ')
+$$;
+
+ALTER TABLE processed_items ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector(trend_ts_config(language), coalesce(title, '')), 'A') ||
+  setweight(to_tsvector(trend_ts_config(language), coalesce(description, '')), 'B') ||
+  setweight(to_tsvector(trend_ts_config(language), left(coalesce(content, ''), 100000)), 'C')
+) STORED;
+CREATE INDEX idx_processed_items_search ON processed_items USING gin (search_vector);
+
+ALTER TABLE topics ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector(trend_ts_config(language), coalesce(title, '')), 'A') ||
+  setweight(to_tsvector(trend_ts_config(language), coalesce(summary, '')), 'B') ||
+  setweight(to_tsvector(trend_ts_config(language), trend_join_text(keywords)), 'A')
+) STORED;
+CREATE INDEX idx_topics_search ON topics USING gin (search_vector);
+
+ALTER TABLE trends ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector(trend_ts_config(language), coalesce(title, '')), 'A') ||
+  setweight(to_tsvector(trend_ts_config(language), coalesce(summary, '')), 'B') ||
+  setweight(to_tsvector(trend_ts_config(language), trend_join_text(key_points)), 'C')
+) STORED;
+CREATE INDEX idx_trends_search ON trends USING gin (search_vector);
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (2, 'full_text_search', 'f140f192c8d2df1ac3ee7c55b1144f10743bb4037ea48b58b7dd2de3eeb15037');
+
+-- ===== 0003_materialized_views =====
+-- Materialized copies of the hot read paths. Each has a unique index so it can be
+-- refreshed CONCURRENTLY (readers are never blocked). Refresh with
+-- refresh_trend_views(), which runs as the owner so the application role needs
+-- only EXECUTE on it.
+
+CREATE MATERIALIZED VIEW mv_trending_topics AS
+SELECT * FROM trending_topics;
+CREATE UNIQUE INDEX idx_mv_trending_topics_id ON mv_trending_topics (id);
+CREATE INDEX idx_mv_trending_topics_rank ON mv_trending_topics (rank, score DESC);
+
+CREATE MATERIALIZED VIEW mv_popular_items_by_source AS
+SELECT * FROM popular_items_by_source;
+CREATE UNIQUE INDEX idx_mv_popular_items_by_source_key
+  ON mv_popular_items_by_source (source, category) NULLS NOT DISTINCT;
+
+-- Items per source and UTC day: what stats and dashboards read.
+CREATE MATERIALIZED VIEW mv_daily_item_counts AS
+SELECT source, (published_at AT TIME ZONE 'UTC')::date AS day, count(*) AS item_count
+FROM processed_items
+GROUP BY 1, 2;
+CREATE UNIQUE INDEX idx_mv_daily_item_counts_key ON mv_daily_item_counts (source, day);
+
+CREATE FUNCTION refresh_trend_views() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  REFRESH MATERIALIZED VIEW CONCURRENTLY mv_trending_topics;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY mv_popular_items_by_source;
+  REFRESH MATERIALIZED VIEW CONCURRENTLY mv_daily_item_counts;
+END;
+$$;
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (3, 'materialized_views', '53099c6b697cf7fbb81d99fcaad56a076faf9a784c8964f96e5521e05b8431d6');
+
+COMMIT;
+
+\if :{?app_user}
+\if :{?app_password}
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'app_user', :'app_password')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \gexec
+\else
+SELECT format('CREATE ROLE %I LOGIN', :'app_user')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \gexec
+\endif
+GRANT USAGE ON SCHEMA public TO :"app_user";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_user";
+REVOKE INSERT, UPDATE, DELETE ON trend_storage_migrations FROM :"app_user";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app_user";
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"app_user";
+\endif

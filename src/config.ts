@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { ValidationError } from './domain/errors.js';
+import { validate } from './domain/validate.js';
+import type { PgOptions } from './sql/pg.js';
+
+export type DatabaseConfig =
+  | { kind: 'embedded'; /** null keeps the data in memory. */ dataDir: string | null }
+  | ({ kind: 'postgres' } & PgOptions);
+
+export interface StorageConfig {
+  database: DatabaseConfig;
+}
+
+/** What `createStorage` accepts; every field optional, the environment fills the rest. */
+export interface StorageOptions {
+  /** A postgres:// URL. Takes precedence over `postgres`. */
+  databaseUrl?: string;
+  postgres?: Partial<PgOptions>;
+  /** Embedded data directory; `null` for an in-memory database. */
+  dataDir?: string | null;
+  /** Environment to read instead of process.env (+ .env). */
+  env?: Record<string, string | undefined>;
+}
+
+export const DEFAULT_DATA_DIR = '.trend-data';
+
+const PG_DEFAULTS = {
+  port: 5432,
+  database: 'trends',
+  user: 'trend_user',
+  poolMin: 10,
+  poolMax: 20,
+  connectTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  applicationName: 'trend-storage',
+} as const;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const pgOptionsSchema = z.object({
+  host: z.string().min(1),
+  port,
+  database: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string().optional(),
+  ssl: z.union([z.boolean(), z.object({ rejectUnauthorized: z.boolean().optional(), ca: z.string().optional() })]).optional(),
+  poolMin: z.coerce.number().int().min(0),
+  poolMax: z.coerce.number().int().min(1),
+  connectTimeoutMs: z.coerce.number().int().min(1),
+  statementTimeoutMs: z.coerce.number().int().min(0),
+  idleTimeoutMs: z.coerce.number().int().min(0),
+  applicationName: z.string().max(63),
+}).refine((o) => o.poolMin <= o.poolMax, { message: 'poolMin must not exceed poolMax', path: ['poolMin'] });
+
+/** process.env over the .env file of the working directory, as dotenv does. */
+export function loadEnv(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = resolve(cwd, '.env');
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/** libpq's sslmode words → node TLS options. */
+function sslFromMode(mode: string | undefined): PgOptions['ssl'] {
+  switch (mode) {
+    case undefined:
+    case '':
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return undefined;
+    case 'require':
+    case 'no-verify':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+    default:
+      throw new ValidationError('sslmode', 'must be one of disable, require, verify-ca, verify-full');
+  }
+}
+
+/** Parses a postgres:// URL without ever echoing it (it may hold a password). */
+function fromUrl(url: string): Partial<PgOptions> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ValidationError('databaseUrl', 'must be a valid postgres:// URL');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new ValidationError('databaseUrl', 'must start with postgres:// or postgresql://');
+  }
+  const params = u.searchParams;
+  return {
+    host: decodeURIComponent(u.hostname) || params.get('host') || 'localhost',
+    port: u.port ? Number(u.port) : PG_DEFAULTS.port,
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || PG_DEFAULTS.database,
+    user: decodeURIComponent(u.username) || PG_DEFAULTS.user,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    ssl: sslFromMode(params.get('sslmode') ?? undefined),
+    ...(params.get('application_name') ? { applicationName: params.get('application_name')! } : {}),
+  };
+}
+
+function fromEnv(env: Record<string, string | undefined>): Partial<PgOptions> | undefined {
+  if (env.DATABASE_URL) return { ...fromUrl(env.DATABASE_URL), ...poolFromEnv(env) };
+  if (!env.POSTGRES_HOST) return undefined;
+  return {
+    host: env.POSTGRES_HOST,
+    ...(env.POSTGRES_PORT ? { port: Number(env.POSTGRES_PORT) } : {}),
+    ...(env.POSTGRES_DB ? { database: env.POSTGRES_DB } : {}),
+    ...(env.POSTGRES_USER ? { user: env.POSTGRES_USER } : {}),
+    password: env.POSTGRES_PASSWORD,
+    ssl: sslFromMode(env.POSTGRES_SSLMODE),
+    ...poolFromEnv(env),
+  };
+}
+
+function poolFromEnv(env: Record<string, string | undefined>): Partial<PgOptions> {
+  const out: Partial<PgOptions> = {};
+  if (env.POSTGRES_POOL_MIN) out.poolMin = Number(env.POSTGRES_POOL_MIN);
+  if (env.POSTGRES_POOL_MAX) out.poolMax = Number(env.POSTGRES_POOL_MAX);
+  if (env.POSTGRES_STATEMENT_TIMEOUT_MS) out.statementTimeoutMs = Number(env.POSTGRES_STATEMENT_TIMEOUT_MS);
+  if (env.POSTGRES_CONNECT_TIMEOUT_MS) out.connectTimeoutMs = Number(env.POSTGRES_CONNECT_TIMEOUT_MS);
+  return out;
+}
+
+/**
+ * First match wins: explicit options → environment (DATABASE_URL | POSTGRES_*) → .env →
+ * embedded PGlite in TREND_DATA_DIR or ./.trend-data.
+ */
+export function resolveConfig(options: StorageOptions = {}): StorageConfig {
+  const env = options.env ?? loadEnv();
+  const explicit =
+    options.databaseUrl !== undefined
+      ? { ...fromUrl(options.databaseUrl), ...options.postgres }
+      : options.postgres?.host
+        ? options.postgres
+        : undefined;
+  const server = explicit ?? (options.dataDir !== undefined ? undefined : fromEnv(env));
+  if (server) {
+    const parsed = validate(pgOptionsSchema, { ...PG_DEFAULTS, ...stripUndefined(server) }, 'postgres');
+    return { database: { kind: 'postgres', ...parsed } };
+  }
+  const dataDir = options.dataDir !== undefined ? options.dataDir : (env.TREND_DATA_DIR ?? DEFAULT_DATA_DIR);
+  return { database: { kind: 'embedded', dataDir } };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** For printing: the connection target with the password masked. */
+export function describeDatabase(config: DatabaseConfig): string {
+  if (config.kind === 'embedded') return config.dataDir ? `embedded PGlite (${config.dataDir})` : 'embedded PGlite (memory)';
+  const auth = config.password ? `${config.user}:****` : config.user;
+  return `postgres://${auth}@${config.host}:${config.port}/${config.database}`;
+}

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/** `['items', 3, 'publishedAt']` → `items[3].publishedAt` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/**
+ * Parses `value` with `schema` or throws a ValidationError naming the first offending
+ * field (prefixed by `field`) and the rule it broke.
+ */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, field = ''): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [...(field ? [field] : []), ...(issue?.path ?? [])];
+  throw new ValidationError(formatPath(path), issue?.message ?? 'invalid', { cause: result.error });
+}

@@ -1,0 +1,16 @@
+export { DEFAULT_DATA_DIR, describeDatabase, resolveConfig } from './config.js';
+export type { DatabaseConfig, StorageConfig, StorageOptions } from './config.js';
+export * from './domain/enums.js';
+export * from './domain/errors.js';
+export * from './domain/models.js';
+export { readCatalog } from './sql/catalog.js';
+export type { Catalog, ColumnInfo } from './sql/catalog.js';
+export type { Database, Executor, Row } from './sql/executor.js';
+export { loadMigrations, migrate, migrationStatus } from './sql/migrate.js';
+export type { AppliedMigration, Migration, MigrationStatus } from './sql/migrate.js';
+export { PgDatabase } from './sql/pg.js';
+export type { PgOptions } from './sql/pg.js';
+export { PGliteDatabase } from './sql/pglite.js';
+export type { PGliteOptions } from './sql/pglite.js';
+export { createStorage, openDatabase } from './storage.js';
+export type { CreateStorageOptions, Storage } from './storage.js';

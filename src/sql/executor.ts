@@ -1,0 +1,34 @@
+export type Row = Record<string, unknown>;
+
+/**
+ * The only thing repositories know about a database. Two adapters implement it:
+ * PGlite (embedded, one connection) and `pg` (a pool of server connections).
+ */
+export interface Executor {
+  readonly engine: 'pglite' | 'postgres';
+  /** One statement, parameters bound by the driver ($1, $2 …). */
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws.
+   * Nested calls use a savepoint. Serialization failures and deadlocks are retried on the
+   * outermost transaction, so `fn` must be safe to run again.
+   */
+  transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R>;
+}
+
+export interface Database extends Executor {
+  /** Where it points, with any password masked. */
+  readonly target: string;
+  close(): Promise<void>;
+}
+
+/** SQLSTATEs PostgreSQL asks the client to retry: serialization_failure, deadlock_detected. */
+export const RETRYABLE_CODES = new Set(['40001', '40P01']);
+export const MAX_ATTEMPTS = 4;
+
+export function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { MigrationError } from '../domain/errors.js';
+import type { Executor } from './executor.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  checksum: string;
+  appliedAt: Date;
+}
+
+export const MIGRATIONS_TABLE = 'trend_storage_migrations';
+// Any constant works; it only has to be the same for every process migrating this database.
+const LOCK_KEY = 7_311_862_004;
+const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const DEFAULT_DIR = new URL('./migrations/', import.meta.url);
+
+export function checksum(sql: string): string {
+  return createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
+}
+
+/** The migration files, in version order. */
+export function loadMigrations(dir: URL = DEFAULT_DIR): Migration[] {
+  const migrations = readdirSync(dir)
+    .flatMap((file) => {
+      const match = FILE.exec(file);
+      if (!match) return [];
+      const sql = readFileSync(new URL(file, dir), 'utf8');
+      return [{ version: Number(match[1]), name: match[2]!, sql, checksum: checksum(sql) }];
+    })
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new MigrationError(`migration versions must run 1..n without gaps; found ${m.version} at position ${i + 1}`);
+  });
+  return migrations;
+}
+
+export const TRACKING_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+  await tx.query(TRACKING_TABLE_SQL);
+  const rows = await tx.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
+    `SELECT version, name, checksum, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`,
+  );
+  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at }));
+}
+
+/** Refuses a database whose applied migrations differ from the files (edited, renamed, or unknown). */
+function verify(applied: AppliedMigration[], migrations: Migration[]): void {
+  for (const a of applied) {
+    const m = migrations[a.version - 1];
+    if (!m) {
+      throw new MigrationError(
+        `database has migration ${a.version} (${a.name}) that this version of trend-storage does not know; upgrade trend-storage`,
+      );
+    }
+    if (m.checksum !== a.checksum || m.name !== a.name) {
+      throw new MigrationError(
+        `migration ${a.version} (${a.name}) was changed after it was applied (checksum ${a.checksum.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} in ${String(m.version).padStart(4, '0')}_${m.name}.sql); write a new migration instead`,
+      );
+    }
+  }
+}
+
+export interface MigrationStatus {
+  applied: AppliedMigration[];
+  pending: Migration[];
+}
+
+export async function migrationStatus(db: Executor, migrations = loadMigrations()): Promise<MigrationStatus> {
+  const applied = await db.transaction(lockAndRead);
+  verify(applied, migrations);
+  return { applied, pending: migrations.slice(applied.length) };
+}
+
+/**
+ * Applies pending migrations, each in its own transaction under an advisory lock, so that
+ * processes migrating at once are serialised and end with one schema. Returns what it applied.
+ */
+export async function migrate(
+  db: Executor,
+  options: { migrations?: Migration[]; onApply?: (m: Migration) => void } = {},
+): Promise<Migration[]> {
+  const migrations = options.migrations ?? loadMigrations();
+  const { pending } = await migrationStatus(db, migrations);
+  const done: Migration[] = [];
+  for (const m of pending) {
+    const appliedNow = await db.transaction(async (tx) => {
+      const applied = await lockAndRead(tx);
+      verify(applied, migrations);
+      if (applied.some((a) => a.version === m.version)) return false; // another process got there first
+      await tx.exec(m.sql);
+      await tx.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, checksum) VALUES ($1, $2, $3)`, [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
+      return true;
+    });
+    if (appliedNow) {
+      done.push(m);
+      options.onApply?.(m);
+    }
+  }
+  return done;
+}

@@ -1,0 +1,54 @@
+import { vector } from '@electric-sql/pglite-pgvector';
+import { type DatabaseConfig, resolveConfig, type StorageConfig, type StorageOptions } from './config.js';
+import type { Database } from './sql/executor.js';
+import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
+import { PgDatabase } from './sql/pg.js';
+import { PGliteDatabase } from './sql/pglite.js';
+
+export interface Storage {
+  readonly config: StorageConfig;
+  /** The SQL executor underneath, for queries the repositories do not cover. */
+  readonly db: Database;
+  migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
+  migrationStatus(): Promise<MigrationStatus>;
+  close(): Promise<void>;
+}
+
+export interface CreateStorageOptions extends StorageOptions {
+  /** Apply pending migrations on open (default true). */
+  autoMigrate?: boolean;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.kind === 'embedded') {
+    // pgvector is built into the embedded engine so the vector store needs no server.
+    return PGliteDatabase.open({ dataDir: config.dataDir, extensions: { vector } });
+  }
+  const { kind: _kind, ...options } = config;
+  return PgDatabase.open(options);
+}
+
+/**
+ * Opens the store described by `options`, the environment, or — when nothing is
+ * configured — an embedded PGlite database in ./.trend-data.
+ */
+export async function createStorage(options: CreateStorageOptions = {}): Promise<Storage> {
+  const config = resolveConfig(options);
+  const db = await openDatabase(config.database);
+  const storage: Storage = {
+    config,
+    db,
+    migrate: (opts = {}) => migrate(db, opts),
+    migrationStatus: () => migrationStatus(db),
+    close: () => db.close(),
+  };
+  if (options.autoMigrate ?? true) {
+    try {
+      await storage.migrate();
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return storage;
+}
