@@ -7,7 +7,7 @@ import { validate } from './domain/validate.js';
 import type { PgOptions } from './sql/pg.js';
 
 export type DatabaseConfig =
-  | { kind: 'embedded'; /** null keeps the data in memory. */ dataDir: string | null }
+  | { kind: 'embedded' /** null keeps the data in memory. */; dataDir: string | null }
   | ({ kind: 'postgres' } & PgOptions);
 
 export interface StorageConfig {
@@ -40,20 +40,27 @@ const PG_DEFAULTS = {
 } as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
-const pgOptionsSchema = z.object({
-  host: z.string().min(1),
-  port,
-  database: z.string().min(1),
-  user: z.string().min(1),
-  password: z.string().optional(),
-  ssl: z.union([z.boolean(), z.object({ rejectUnauthorized: z.boolean().optional(), ca: z.string().optional() })]).optional(),
-  poolMin: z.coerce.number().int().min(0),
-  poolMax: z.coerce.number().int().min(1),
-  connectTimeoutMs: z.coerce.number().int().min(1),
-  statementTimeoutMs: z.coerce.number().int().min(0),
-  idleTimeoutMs: z.coerce.number().int().min(0),
-  applicationName: z.string().max(63),
-}).refine((o) => o.poolMin <= o.poolMax, { message: 'poolMin must not exceed poolMax', path: ['poolMin'] });
+const pgOptionsSchema = z
+  .object({
+    host: z.string().min(1),
+    port,
+    database: z.string().min(1),
+    user: z.string().min(1),
+    password: z.string().optional(),
+    ssl: z
+      .union([
+        z.boolean(),
+        z.object({ rejectUnauthorized: z.boolean().optional(), ca: z.string().optional() }),
+      ])
+      .optional(),
+    poolMin: z.coerce.number().int().min(0),
+    poolMax: z.coerce.number().int().min(1),
+    connectTimeoutMs: z.coerce.number().int().min(1),
+    statementTimeoutMs: z.coerce.number().int().min(0),
+    idleTimeoutMs: z.coerce.number().int().min(0),
+    applicationName: z.string().max(63),
+  })
+  .refine((o) => o.poolMin <= o.poolMax, { message: 'poolMin must not exceed poolMax', path: ['poolMin'] });
 
 /** process.env over the .env file of the working directory, as dotenv does. */
 export function loadEnv(cwd = process.cwd()): Record<string, string | undefined> {
@@ -155,7 +162,8 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 /** For printing: the connection target with the password masked. */
 export function describeDatabase(config: DatabaseConfig): string {
-  if (config.kind === 'embedded') return config.dataDir ? `embedded PGlite (${config.dataDir})` : 'embedded PGlite (memory)';
+  if (config.kind === 'embedded')
+    return config.dataDir ? `embedded PGlite (${config.dataDir})` : 'embedded PGlite (memory)';
   const auth = config.password ? `${config.user}:****` : config.user;
   return `postgres://${auth}@${config.host}:${config.port}/${config.database}`;
 }

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Catalog, readCatalog } from '../src/sql/catalog.js';
 import { migrate } from '../src/sql/migrate.js';
 import { describeEachEngine, type TestDatabase } from './support/engines.js';
-import { CONSTRAINTS, ENUMS, FUNCTIONS, INDEXES, TABLES, TRIGGERS, VIEWS } from './support/platform-schema.js';
+import {
+  CONSTRAINTS,
+  ENUMS,
+  FUNCTIONS,
+  INDEXES,
+  TABLES,
+  TRIGGERS,
+  VIEWS,
+} from './support/platform-schema.js';
 
 /** `'{"a": 1}'::jsonb` → {a: 1} */
 function jsonDefault(def: string | null): unknown {
@@ -62,10 +70,13 @@ describeEachEngine('migrated schema matches the platform schema', (engine) => {
     for (const [signature, result] of Object.entries(FUNCTIONS)) {
       expect(catalog.functions[signature]?.result, signature).toBe(result);
     }
-    expect(catalog.functions['cleanup_old_items(days_to_keep integer)']?.arguments).toBe('days_to_keep integer DEFAULT 30');
+    expect(catalog.functions['cleanup_old_items(days_to_keep integer)']?.arguments).toBe(
+      'days_to_keep integer DEFAULT 30',
+    );
     expect(
-      catalog.functions['get_top_trends_by_category(p_category category_type, p_limit integer, p_date_from timestamp with time zone)']
-        ?.arguments,
+      catalog.functions[
+        'get_top_trends_by_category(p_category category_type, p_limit integer, p_date_from timestamp with time zone)'
+      ]?.arguments,
     ).toBe(
       'p_category category_type DEFAULT NULL::category_type, p_limit integer DEFAULT 10, p_date_from timestamp with time zone DEFAULT NULL::timestamp with time zone',
     );
@@ -87,7 +98,9 @@ describeEachEngine('migrated schema matches the platform schema', (engine) => {
       'mv_trending_topics',
     ]);
     for (const mv of Object.keys(catalog.materializedViews)) {
-      const unique = Object.values(catalog.indexes).filter((d) => d.startsWith('CREATE UNIQUE INDEX') && d.includes(` ON ${mv} `));
+      const unique = Object.values(catalog.indexes).filter(
+        (d) => d.startsWith('CREATE UNIQUE INDEX') && d.includes(` ON ${mv} `),
+      );
       expect(unique, mv).toHaveLength(1);
     }
     await t.db.query('SELECT refresh_trend_views()');
@@ -146,7 +159,11 @@ describeEachEngine('platform triggers, views and functions behave', (engine) => 
     const b = await item('count-b');
     const count = async () =>
       (await t.db.query<{ n: number }>('SELECT item_count AS n FROM topics WHERE id = $1', [topicId]))[0]!.n;
-    await t.db.query('INSERT INTO topic_items (topic_id, item_id) VALUES ($1, $2), ($1, $3)', [topicId, a, b]);
+    await t.db.query('INSERT INTO topic_items (topic_id, item_id) VALUES ($1, $2), ($1, $3)', [
+      topicId,
+      a,
+      b,
+    ]);
     expect(await count()).toBe(2);
     await t.db.query('DELETE FROM topic_items WHERE topic_id = $1 AND item_id = $2', [topicId, a]);
     expect(await count()).toBe(1);

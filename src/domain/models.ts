@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { CATEGORY_TYPES, PROCESSING_STATUSES, SOURCE_TYPES, TREND_STATES } from './enums.js';
 
 // PostgreSQL text cannot hold NUL; rejecting it here turns a driver error into a named field.
-const NUL = /\u0000/;
-const text = () => z.string().refine((s) => !NUL.test(s), 'must not contain NUL characters');
+const text = () => z.string().refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 const shortText = (max: number) => text().pipe(z.string().max(max, `must be at most ${max} characters`));
 const nonEmpty = (max?: number) =>
   (max ? shortText(max) : text()).pipe(z.string().min(1, 'must not be empty'));
@@ -107,7 +106,11 @@ export const trendSchema = z.object({
   metadata: jsonObject.default({}),
 });
 
-export const limitSchema = z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000');
+export const limitSchema = z
+  .number()
+  .int('must be an integer')
+  .min(1, 'must be >= 1')
+  .max(1000, 'must be <= 1000');
 export const offsetSchema = z.number().int('must be an integer').min(0, 'must be >= 0');
 
 export const TREND_SORTS = ['rank', 'score', 'velocity', 'lastUpdated'] as const;

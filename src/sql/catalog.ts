@@ -34,7 +34,15 @@ export async function readCatalog(db: Executor, schema = 'public'): Promise<Cata
        WHERE n.nspname = $1 GROUP BY t.typname`,
       [schema],
     ),
-    db.query<{ rel: string; kind: string; col: string; type: string; not_null: boolean; def: string | null; generated: boolean }>(
+    db.query<{
+      rel: string;
+      kind: string;
+      col: string;
+      type: string;
+      not_null: boolean;
+      def: string | null;
+      generated: boolean;
+    }>(
       `SELECT c.relname AS rel, c.relkind::text AS kind, a.attname AS col, format_type(a.atttypid, a.atttypmod) AS type,
               a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS def, a.attgenerated <> '' AS generated
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -83,16 +91,23 @@ export async function readCatalog(db: Executor, schema = 'public'): Promise<Cata
     triggers: Object.fromEntries(triggers.map((t) => [t.name, stripSchema(t.def, schema)])),
     views: {},
     materializedViews: {},
-    functions: Object.fromEntries(functions.map((f) => [f.signature, { arguments: f.arguments, result: f.result }])),
+    functions: Object.fromEntries(
+      functions.map((f) => [f.signature, { arguments: f.arguments, result: f.result }]),
+    ),
   };
   const viewKinds = new Map(views.map((v) => [v.name, v.kind]));
   for (const c of columns) {
     if (c.kind === 'r') {
       catalog.tables[c.rel] ??= {};
-      catalog.tables[c.rel]![c.col] = { type: c.type, notNull: c.not_null, default: c.def, generated: c.generated };
+      catalog.tables[c.rel]![c.col] = {
+        type: c.type,
+        notNull: c.not_null,
+        default: c.def,
+        generated: c.generated,
+      };
     } else {
       const target = viewKinds.get(c.rel) === 'm' ? catalog.materializedViews : catalog.views;
-      (target[c.rel] ??= []).push(c.col);
+      target[c.rel] = [...(target[c.rel] ?? []), c.col];
     }
   }
   return catalog;

@@ -10,8 +10,17 @@ interface DriverError {
 const INTEGRITY = new Set(['23000', '23001', '23502', '23503', '23505', '23514', '23P01']);
 // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, query_canceled (timeouts)
 const CONNECTION = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
-const SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
-const POOL_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended|connect ETIMEDOUT|Client was closed/i;
+const SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const POOL_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended|connect ETIMEDOUT|Client was closed/i;
 
 /** Turns whatever a driver threw into a StorageError kind, keeping the original as `cause`. */
 export function mapDriverError(err: unknown, context?: string): StorageError {

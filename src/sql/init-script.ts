@@ -1,4 +1,4 @@
-import { type Migration, MIGRATIONS_TABLE, TRACKING_TABLE_SQL } from './migrate.js';
+import { MIGRATIONS_TABLE, type Migration, TRACKING_TABLE_SQL } from './migrate.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 

@@ -38,7 +38,10 @@ export function loadMigrations(dir: URL = DEFAULT_DIR): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new MigrationError(`migration versions must run 1..n without gaps; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new MigrationError(
+        `migration versions must run 1..n without gaps; found ${m.version} at position ${i + 1}`,
+      );
   });
   return migrations;
 }
@@ -56,7 +59,12 @@ async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
   const rows = await tx.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
     `SELECT version, name, checksum, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`,
   );
-  return rows.map((r) => ({ version: r.version, name: r.name, checksum: r.checksum, appliedAt: r.applied_at }));
+  return rows.map((r) => ({
+    version: r.version,
+    name: r.name,
+    checksum: r.checksum,
+    appliedAt: r.applied_at,
+  }));
 }
 
 /** Refuses a database whose applied migrations differ from the files (edited, renamed, or unknown). */

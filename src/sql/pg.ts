@@ -1,6 +1,13 @@
 import pg from 'pg';
-import { backoff, type Database, type Executor, MAX_ATTEMPTS, RETRYABLE_CODES, type Row } from './executor.js';
 import { mapDriverError } from './errors.js';
+import {
+  backoff,
+  type Database,
+  type Executor,
+  MAX_ATTEMPTS,
+  RETRYABLE_CODES,
+  type Row,
+} from './executor.js';
 
 export interface PgOptions {
   host: string;
@@ -64,7 +71,10 @@ export class PgDatabase implements Database {
   readonly engine = 'postgres' as const;
   readonly target: string;
 
-  private constructor(readonly pool: pg.Pool, target: string) {
+  private constructor(
+    readonly pool: pg.Pool,
+    target: string,
+  ) {
     this.target = target;
   }
 
@@ -90,7 +100,7 @@ export class PgDatabase implements Database {
     pool.on('error', () => undefined);
     const db = new PgDatabase(pool, target);
     try {
-      await db.query('SELECT 1');
+      await pool.query('SELECT 1');
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw mapDriverError(err, `could not connect to ${target}`);

@@ -1,8 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
-import { backoff, type Database, type Executor, MAX_ATTEMPTS, RETRYABLE_CODES, type Row } from './executor.js';
 import { mapDriverError } from './errors.js';
+import {
+  backoff,
+  type Database,
+  type Executor,
+  MAX_ATTEMPTS,
+  RETRYABLE_CODES,
+  type Row,
+} from './executor.js';
 
 export interface PGliteOptions {
   /** A directory for the data files; omitted or null keeps everything in memory. */

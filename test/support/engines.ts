@@ -1,8 +1,8 @@
 // Which SQL engines a suite runs on: always PGlite in memory; the real PostgreSQL server when
 // TREND_TEST_DATABASE_URL is set (then it must connect, or the suite fails).
 import { randomBytes } from 'node:crypto';
-import { describe } from 'vitest';
 import pg from 'pg';
+import { describe } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import type { Database } from '../../src/sql/executor.js';
 import { PgDatabase } from '../../src/sql/pg.js';

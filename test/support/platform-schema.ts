@@ -14,8 +14,33 @@ const tstz = 'timestamp with time zone';
 
 export const ENUMS: Record<string, string[]> = {
   trend_state: ['emerging', 'viral', 'sustained', 'declining', 'dead'],
-  source_type: ['reddit', 'hackernews', 'twitter', 'youtube', 'google_news', 'bbc', 'reuters', 'ap_news', 'al_jazeera', 'guardian', 'rss', 'custom'],
-  category_type: ['Technology', 'Politics', 'Entertainment', 'Sports', 'Science', 'Business', 'Health', 'World News', 'Environment', 'Education', 'Other'],
+  source_type: [
+    'reddit',
+    'hackernews',
+    'twitter',
+    'youtube',
+    'google_news',
+    'bbc',
+    'reuters',
+    'ap_news',
+    'al_jazeera',
+    'guardian',
+    'rss',
+    'custom',
+  ],
+  category_type: [
+    'Technology',
+    'Politics',
+    'Entertainment',
+    'Sports',
+    'Science',
+    'Business',
+    'Health',
+    'World News',
+    'Environment',
+    'Education',
+    'Other',
+  ],
   processing_status: ['pending', 'in_progress', 'completed', 'failed', 'skipped'],
 };
 
@@ -119,15 +144,22 @@ export const CONSTRAINTS: Record<string, string> = {
   'processed_items.processed_items_source_unique': 'UNIQUE (source, source_id)',
   'topic_items.topic_items_pkey': 'PRIMARY KEY (topic_id, item_id)',
   'topic_items.topic_items_topic_id_fkey': 'FOREIGN KEY (topic_id) REFERENCES topics(id) ON DELETE CASCADE',
-  'topic_items.topic_items_item_id_fkey': 'FOREIGN KEY (item_id) REFERENCES processed_items(id) ON DELETE CASCADE',
+  'topic_items.topic_items_item_id_fkey':
+    'FOREIGN KEY (item_id) REFERENCES processed_items(id) ON DELETE CASCADE',
   'plugin_health.plugin_health_pkey': 'PRIMARY KEY (name)',
   'plugin_health.plugin_health_success_rate_check':
     'CHECK (((success_rate >= (0)::double precision) AND (success_rate <= (1)::double precision)))',
   'pipeline_runs.pipeline_runs_pkey': 'PRIMARY KEY (id)',
 };
 
-const btree = (name: string, table: string, cols: string) => [name, `CREATE INDEX ${name} ON ${table} USING btree (${cols})`];
-const gin = (name: string, table: string, col: string) => [name, `CREATE INDEX ${name} ON ${table} USING gin (${col})`];
+const btree = (name: string, table: string, cols: string) => [
+  name,
+  `CREATE INDEX ${name} ON ${table} USING btree (${cols})`,
+];
+const gin = (name: string, table: string, col: string) => [
+  name,
+  `CREATE INDEX ${name} ON ${table} USING gin (${col})`,
+];
 
 export const INDEXES: Record<string, string> = Object.fromEntries([
   btree('idx_topics_category', 'topics', 'category'),
@@ -170,7 +202,23 @@ export const TRIGGERS: Record<string, string> = {
 };
 
 export const VIEWS: Record<string, string[]> = {
-  trending_topics: ['id', 'topic_id', 'title', 'summary', 'category', 'state', 'rank', 'score', 'velocity', 'item_count', 'sources', 'keywords', 'first_seen', 'last_updated', 'engagement_score'],
+  trending_topics: [
+    'id',
+    'topic_id',
+    'title',
+    'summary',
+    'category',
+    'state',
+    'rank',
+    'score',
+    'velocity',
+    'item_count',
+    'sources',
+    'keywords',
+    'first_seen',
+    'last_updated',
+    'engagement_score',
+  ],
   popular_items_by_source: ['source', 'category', 'item_count', 'avg_score', 'latest_published'],
 };
 
