@@ -20,7 +20,13 @@ export function executorContract(engine: SqlEngine): void {
       `SELECT $1::int AS a, $2::text AS b, $3::timestamptz AS c, $4::jsonb AS d, $5::text[] AS e`,
       [7, "it's; --", new Date('2026-01-02T03:04:05Z'), JSON.stringify({ x: [1, 'y'] }), ['p', 'q']],
     );
-    expect(row).toEqual({ a: 7, b: "it's; --", c: new Date('2026-01-02T03:04:05Z'), d: { x: [1, 'y'] }, e: ['p', 'q'] });
+    expect(row).toEqual({
+      a: 7,
+      b: "it's; --",
+      c: new Date('2026-01-02T03:04:05Z'),
+      d: { x: [1, 'y'] },
+      e: ['p', 'q'],
+    });
   });
 
   test('a transaction commits when its function resolves', async () => {
@@ -116,7 +122,8 @@ export function executorContract(engine: SqlEngine): void {
     };
     await t.db.query(`INSERT INTO processed_items (source, source_id, url, title, title_normalized, published_at)
       VALUES ('reddit', 'dup', 'u', 't', 't', now())`);
-    const unique = await fail(`INSERT INTO processed_items (source, source_id, url, title, title_normalized, published_at)
+    const unique =
+      await fail(`INSERT INTO processed_items (source, source_id, url, title, title_normalized, published_at)
       VALUES ('reddit', 'dup', 'u', 't', 't', now())`);
     expect(unique).toBeInstanceOf(IntegrityError);
     expect(unique.constraint).toBe('processed_items_source_unique');
