@@ -316,6 +316,13 @@ $$;
 
 INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (3, 'materialized_views', '53099c6b697cf7fbb81d99fcaad56a076faf9a784c8964f96e5521e05b8431d6');
 
+-- ===== 0004_filter_indexes =====
+-- Indexes for filters the platform offers but did not index: "any of these sources".
+CREATE INDEX idx_trends_sources ON trends USING gin (sources);
+CREATE INDEX idx_topics_sources ON topics USING gin (sources);
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (4, 'filter_indexes', '44471f3cf6e53ffb9fe067f59b9f116b482ed78144cc15f9b4fd6d101c668abd');
+
 COMMIT;
 
 \if :{?app_user}

@@ -1,20 +1,31 @@
 import { vector } from '@electric-sql/pglite-pgvector';
 import { type DatabaseConfig, resolveConfig, type StorageConfig, type StorageOptions } from './config.js';
-import type { Database } from './sql/executor.js';
+import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
+import type { Database, Executor } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
 import { PgDatabase } from './sql/pg.js';
 import { PGliteDatabase } from './sql/pglite.js';
 
-export interface Storage {
+/** The repositories bound to one transaction, and its executor. */
+export interface Transaction extends Repositories {
+  readonly db: Executor;
+}
+
+export interface Storage extends Repositories {
   readonly config: StorageConfig;
   /** The SQL executor underneath, for queries the repositories do not cover. */
   readonly db: Database;
+  /**
+   * Runs `fn` with every repository bound to one transaction: committed when it resolves,
+   * rolled back — all of it — when it throws.
+   */
+  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
   migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }
 
-export interface CreateStorageOptions extends StorageOptions {
+export interface CreateStorageOptions extends StorageOptions, RepositoryOptions {
   /** Apply pending migrations on open (default true). */
   autoMigrate?: boolean;
 }
@@ -36,8 +47,10 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
   const config = resolveConfig(options);
   const db = await openDatabase(config.database);
   const storage: Storage = {
+    ...createRepositories(db, options),
     config,
     db,
+    transaction: (fn) => db.transaction((tx) => fn({ ...createRepositories(tx, options), db: tx })),
     migrate: (opts = {}) => migrate(db, opts),
     migrationStatus: () => migrationStatus(db),
     close: () => db.close(),

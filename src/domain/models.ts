@@ -146,7 +146,9 @@ export type TrendInput = z.input<typeof trendSchema>;
 export type TrendFilter = z.input<typeof trendFilterSchema>;
 export type TrendSort = (typeof TREND_SORTS)[number];
 
-type Json = z.output<typeof jsonObject>;
+export type JsonValue = z.output<ReturnType<typeof z.json>>;
+export type JsonObject = Record<string, JsonValue>;
+type Json = JsonObject;
 
 /** A processed item as stored. */
 export interface ProcessedItem {

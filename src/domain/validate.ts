@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 /** `['items', 3, 'publishedAt']` → `items[3].publishedAt` */
@@ -21,4 +21,21 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, field =
   const issue = result.error.issues[0];
   const path = [...(field ? [field] : []), ...(issue?.path ?? [])];
   throw new ValidationError(formatPath(path), issue?.message ?? 'invalid', { cause: result.error });
+}
+
+/**
+ * The schema of a partial update: the given fields of `schema` without their defaults (an
+ * omitted field stays as stored), every one optional, unknown fields rejected.
+ */
+export function patchSchema<T extends z.ZodRawShape, K extends keyof T & string>(
+  schema: z.ZodObject<T>,
+  fields: readonly K[],
+): z.ZodType<Record<string, unknown>> {
+  const shape = Object.fromEntries(
+    fields.map((f) => {
+      const s = schema.shape[f] as z.ZodType;
+      return [f, (s instanceof z.ZodDefault ? s.unwrap() : s) as z.ZodType];
+    }),
+  );
+  return z.object(shape).partial().strict() as unknown as z.ZodType<Record<string, unknown>>;
 }

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import type { SourceType } from '../domain/enums.js';
+import {
+  categorySchema,
+  languageSchema,
+  limitSchema,
+  offsetSchema,
+  type ProcessedItem,
+  type ProcessedItemInput,
+  processedItemSchema,
+  sourceTypeSchema,
+  timestampSchema,
+  uuidSchema,
+} from '../domain/models.js';
+import { validate } from '../domain/validate.js';
+import type { Executor } from '../sql/executor.js';
+import { Params, tsQuery } from '../sql/params.js';
+import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
+
+export interface BatchResult {
+  /** One id per input item, in input order; a repeated (source, sourceId) gets the same id. */
+  ids: string[];
+  inserted: number;
+  updated: number;
+}
+
+export interface ItemKey {
+  source: SourceType;
+  sourceId: string;
+}
+
+const sourceIdSchema = z.string().min(1, 'must not be empty').max(255);
+const keySchema = z.object({ source: sourceTypeSchema, sourceId: sourceIdSchema });
+const daysSchema = z.number().int('must be an integer').min(0, 'must be >= 0').max(36_500);
+
+const itemSearchSchema = z
+  .object({
+    /** Free text over title (weighted highest), description and content. */
+    q: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL characters'),
+    source: sourceTypeSchema.optional(),
+    language: languageSchema.optional(),
+    category: categorySchema.optional(),
+    publishedFrom: timestampSchema.optional(),
+    publishedTo: timestampSchema.optional(),
+    limit: limitSchema.default(20),
+    offset: offsetSchema.default(0),
+  })
+  .strict();
+export type ItemSearch = z.input<typeof itemSearchSchema>;
+
+/** Rows per statement: 16 array parameters whatever the size, so this bounds memory, not round trips. */
+export const BATCH_CHUNK = 2000;
+
+/** The platform's normal form for matching: NFKC, lower case, whitespace folded. */
+export function normalizeText(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+// One multi-row upsert per chunk: every column travels as one array parameter. Rows arrive
+// sorted by key, so concurrent batches lock rows in the same order and cannot deadlock.
+const UPSERT = `
+INSERT INTO processed_items AS t (id, source, source_id, url, title, title_normalized, description, content,
+  content_normalized, language, author, category, metrics, published_at, collected_at, metadata)
+SELECT coalesce(u.id, gen_random_uuid()), u.source::source_type, u.source_id, u.url, u.title, u.title_normalized,
+  u.description, u.content, u.content_normalized, u.language, u.author, u.category::category_type, u.metrics,
+  u.published_at, coalesce(u.collected_at, now()), u.metadata
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::jsonb[])
+  WITH ORDINALITY AS u(id, source, source_id, url, title, title_normalized, description, content, content_normalized,
+  language, author, category, metrics, published_at, collected_at, metadata, ord)
+ORDER BY u.ord
+ON CONFLICT (source, source_id) DO UPDATE SET
+  metrics = EXCLUDED.metrics,
+  metadata = EXCLUDED.metadata,
+  category = coalesce(EXCLUDED.category, t.category),
+  title_normalized = EXCLUDED.title_normalized,
+  content_normalized = coalesce(EXCLUDED.content_normalized, t.content_normalized)
+RETURNING id, source::text AS source, source_id, (xmax = 0) AS inserted`;
+
+type Parsed = z.output<typeof processedItemSchema>;
+const keyOf = (source: string, sourceId: string) => `${source}\u0000${sourceId}`;
+
+function columns(items: Parsed[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 16 }, () => new Array(items.length));
+  items.forEach((it, i) => {
+    cols[0]![i] = it.id ?? null;
+    cols[1]![i] = it.source;
+    cols[2]![i] = it.sourceId;
+    cols[3]![i] = it.url;
+    cols[4]![i] = it.title;
+    cols[5]![i] = it.titleNormalized ?? normalizeText(it.title);
+    cols[6]![i] = it.description ?? null;
+    cols[7]![i] = it.content ?? null;
+    cols[8]![i] = it.contentNormalized ?? (it.content ? normalizeText(it.content) : null);
+    cols[9]![i] = it.language;
+    cols[10]![i] = it.author ?? null;
+    cols[11]![i] = it.category ?? null;
+    cols[12]![i] = JSON.stringify(it.metrics);
+    cols[13]![i] = it.publishedAt.toISOString();
+    cols[14]![i] = it.collectedAt?.toISOString() ?? null;
+    cols[15]![i] = JSON.stringify(it.metadata);
+  });
+  return cols;
+}
+
+export class ItemRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Upserts one item on (source, sourceId). Returns its id (an existing item keeps its id). */
+  async save(item: ProcessedItemInput): Promise<string> {
+    return (await this.saveBatch([item])).ids[0]!;
+  }
+
+  /**
+   * Upserts many items on (source, sourceId) in one statement per chunk, all or nothing.
+   * Invalid input is rejected before anything is written, naming `items[i].field`.
+   * Existing items keep their id; their metrics, metadata, category and normalised text are refreshed.
+   */
+  async saveBatch(items: readonly ProcessedItemInput[]): Promise<BatchResult> {
+    validate(z.array(z.unknown()), items, 'items');
+    const parsed = items.map((it, i) => validate(processedItemSchema, it, `items[${i}]`));
+    // The last occurrence of a key wins, then rows go in key order.
+    const byKey = new Map<string, Parsed>();
+    for (const it of parsed) byKey.set(keyOf(it.source, it.sourceId), it);
+    const unique = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, it]) => it);
+
+    const run = async (db: Executor) => {
+      const ids = new Map<string, string>();
+      let inserted = 0;
+      for (let start = 0; start < unique.length; start += BATCH_CHUNK) {
+        const rows = await db.query<{ id: string; source: string; source_id: string; inserted: boolean }>(
+          UPSERT,
+          columns(unique.slice(start, start + BATCH_CHUNK)),
+        );
+        for (const r of rows) {
+          ids.set(keyOf(r.source, r.source_id), r.id);
+          if (r.inserted) inserted++;
+        }
+      }
+      return { ids, inserted };
+    };
+    const { ids, inserted } =
+      unique.length > BATCH_CHUNK ? await this.db.transaction(run) : await run(this.db);
+    return {
+      ids: parsed.map((it) => ids.get(keyOf(it.source, it.sourceId))!),
+      inserted,
+      updated: unique.length - inserted,
+    };
+  }
+
+  async get(id: string): Promise<ProcessedItem | null> {
+    validate(uuidSchema, id, 'id');
+    const [row] = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM processed_items WHERE id = $1`, [
+      id,
+    ]);
+    return row ? toItem(row) : null;
+  }
+
+  async getBySourceId(source: SourceType, sourceId: string): Promise<ProcessedItem | null> {
+    validate(keySchema, { source, sourceId });
+    const [row] = await this.db.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM processed_items WHERE source = $1::source_type AND source_id = $2`,
+      [source, sourceId],
+    );
+    return row ? toItem(row) : null;
+  }
+
+  async exists(source: SourceType, sourceId: string): Promise<boolean> {
+    return (await this.existsMany([{ source, sourceId }]))[0]!;
+  }
+
+  /** For each key, whether it is stored — one query whatever the number of keys. */
+  async existsMany(keys: readonly ItemKey[]): Promise<boolean[]> {
+    validate(z.array(keySchema).max(100_000), keys, 'keys');
+    if (keys.length === 0) return [];
+    const rows = await this.db.query<{ ord: number }>(
+      `SELECT k.ord::int AS ord FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(source, source_id, ord)
+       WHERE EXISTS (SELECT 1 FROM processed_items p WHERE p.source = k.source::source_type AND p.source_id = k.source_id)`,
+      [keys.map((k) => k.source), keys.map((k) => k.sourceId)],
+    );
+    const found = new Array<boolean>(keys.length).fill(false);
+    for (const r of rows) found[r.ord - 1] = true;
+    return found;
+  }
+
+  /** Deletes items collected more than `days` days ago (the platform's cleanup_old_items). */
+  async deleteOlderThan(days: number): Promise<number> {
+    validate(daysSchema, days, 'days');
+    const [row] = await this.db.query<{ n: number }>('SELECT cleanup_old_items($1) AS n', [days]);
+    return row!.n;
+  }
+
+  /** Full-text search, most relevant first ("trending" finds "trends"). */
+  async search(search: ItemSearch): Promise<ProcessedItem[]> {
+    const s = validate(itemSearchSchema, search, 'search');
+    const p = new Params();
+    const query = tsQuery(p, s.q, s.language);
+    const c = [`search_vector @@ ${query}`];
+    if (s.source) c.push(`source = ${p.add(s.source)}::source_type`);
+    if (s.language) c.push(`language = ${p.add(s.language)}`);
+    if (s.category) c.push(`category = ${p.add(s.category)}::category_type`);
+    if (s.publishedFrom) c.push(`published_at >= ${p.add(s.publishedFrom)}`);
+    if (s.publishedTo) c.push(`published_at <= ${p.add(s.publishedTo)}`);
+    const rows = await this.db.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM processed_items WHERE ${c.join(' AND ')}
+       ORDER BY ts_rank_cd(search_vector, ${query}) DESC, published_at DESC, id
+       LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
+      p.values,
+    );
+    return rows.map(toItem);
+  }
+
+  /** How many items are stored, optionally of one source. */
+  async count(source?: SourceType): Promise<number> {
+    if (source !== undefined) validate(sourceTypeSchema, source, 'source');
+    const [row] = await this.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM processed_items WHERE $1::source_type IS NULL OR source = $1::source_type',
+      [source ?? null],
+    );
+    return row!.n;
+  }
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { IntegrityError, NotFoundError } from '../domain/errors.js';
+import {
+  categorySchema,
+  languageSchema,
+  limitSchema,
+  offsetSchema,
+  type ProcessedItem,
+  type Topic,
+  type TopicInput,
+  topicSchema,
+  uuidSchema,
+} from '../domain/models.js';
+import { patchSchema, validate } from '../domain/validate.js';
+import type { Executor } from '../sql/executor.js';
+import { Params, tsQuery } from '../sql/params.js';
+import { ITEM_COLUMNS, type ItemRow, TOPIC_COLUMNS, type TopicRow, toItem, toTopic } from './mapping.js';
+
+const FIELDS = {
+  title: ['title', (p: string) => p],
+  summary: ['summary', (p: string) => p],
+  category: ['category', (p: string) => `${p}::category_type`],
+  sources: ['sources', (p: string) => `${p}::text[]::source_type[]`],
+  itemCount: ['item_count', (p: string) => `${p}::int`],
+  totalEngagement: ['total_engagement', (p: string) => `${p}::jsonb`],
+  firstSeen: ['first_seen', (p: string) => `coalesce(${p}::timestamptz, now())`],
+  language: ['language', (p: string) => p],
+  keywords: ['keywords', (p: string) => `${p}::text[]`],
+  metadata: ['metadata', (p: string) => `${p}::jsonb`],
+} as const;
+type Field = keyof typeof FIELDS;
+const FIELD_NAMES = Object.keys(FIELDS) as Field[];
+const JSON_FIELDS = new Set<Field>(['totalEngagement', 'metadata']);
+const bind = (field: Field, value: unknown) =>
+  JSON_FIELDS.has(field) ? JSON.stringify(value) : (value ?? null);
+const updateSchema = patchSchema(topicSchema, FIELD_NAMES);
+
+const topicSearchSchema = z
+  .object({
+    category: categorySchema.optional(),
+    language: languageSchema.optional(),
+    /** Free text over title, summary and keywords, ranked by relevance. */
+    q: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL characters')
+      .optional(),
+    limit: limitSchema.default(100),
+    offset: offsetSchema.default(0),
+  })
+  .strict();
+export type TopicSearch = z.input<typeof topicSearchSchema>;
+
+const pagingSchema = z.object({ limit: limitSchema.default(100), offset: offsetSchema.default(0) }).strict();
+const idListSchema = z.array(uuidSchema).max(100_000);
+
+export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding'>>;
+
+export class TopicRepository {
+  constructor(private readonly db: Executor) {}
+
+  /** Inserts the topic, or replaces it when `id` names an existing one. Returns its id. */
+  async save(topic: TopicInput): Promise<string> {
+    const t = validate(topicSchema, topic, 'topic');
+    const p = new Params();
+    const values = FIELD_NAMES.map((f) => FIELDS[f][1](p.add(bind(f, t[f]))));
+    const columns = FIELD_NAMES.map((f) => FIELDS[f][0]);
+    const firstSeen = p.add(t.firstSeen ?? null);
+    // item_count belongs to the topic_items trigger once the topic exists.
+    const sets = columns
+      .filter((c) => c !== 'item_count')
+      .map((c) =>
+        c === 'first_seen'
+          ? `first_seen = coalesce(${firstSeen}::timestamptz, topics.first_seen)`
+          : `${c} = EXCLUDED.${c}`,
+      );
+    const [row] = await this.db.query<{ id: string }>(
+      `INSERT INTO topics (id, ${columns.join(', ')})
+       VALUES (coalesce(${p.add(t.id ?? null)}::uuid, gen_random_uuid()), ${values.join(', ')})
+       ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')}
+       RETURNING id`,
+      p.values,
+    );
+    return row!.id;
+  }
+
+  async get(id: string): Promise<Topic | null> {
+    validate(uuidSchema, id, 'id');
+    const [row] = await this.db.query<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE id = $1`, [id]);
+    return row ? toTopic(row) : null;
+  }
+
+  async update(id: string, patch: TopicPatch): Promise<boolean> {
+    validate(uuidSchema, id, 'id');
+    const fields = validate(updateSchema, patch, 'patch');
+    const given = FIELD_NAMES.filter((f) => fields[f] !== undefined);
+    if (given.length === 0) return (await this.get(id)) !== null;
+    const p = new Params();
+    const sets = given.map((f) => `${FIELDS[f][0]} = ${FIELDS[f][1](p.add(bind(f, fields[f])))}`);
+    const rows = await this.db.query(
+      `UPDATE topics SET ${sets.join(', ')} WHERE id = ${p.add(id)} RETURNING 1`,
+      p.values,
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes the topic; its trends and links go with it (ON DELETE CASCADE). */
+  async delete(id: string): Promise<boolean> {
+    validate(uuidSchema, id, 'id');
+    return (await this.db.query('DELETE FROM topics WHERE id = $1 RETURNING 1', [id])).length > 0;
+  }
+
+  /** Newest first, or by relevance when `q` is given. */
+  async search(search: TopicSearch = {}): Promise<Topic[]> {
+    const s = validate(topicSearchSchema, search, 'search');
+    const p = new Params();
+    const { where, rank } = this.#where(s, p);
+    const order = rank ? `${rank} DESC, last_updated DESC` : 'last_updated DESC';
+    const rows = await this.db.query<TopicRow>(
+      `SELECT ${TOPIC_COLUMNS} FROM topics ${where} ORDER BY ${order}, id LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
+      p.values,
+    );
+    return rows.map(toTopic);
+  }
+
+  async count(search: Omit<TopicSearch, 'limit' | 'offset'> = {}): Promise<number> {
+    const s = validate(topicSearchSchema, search, 'search');
+    const p = new Params();
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM topics ${this.#where(s, p).where}`,
+      p.values,
+    );
+    return row!.n;
+  }
+
+  /** Topics tagged with exactly this keyword, newest first (GIN index on keywords). */
+  async getByKeyword(keyword: string, limit = 10): Promise<Topic[]> {
+    validate(z.string().min(1).max(200), keyword, 'keyword');
+    validate(limitSchema, limit, 'limit');
+    const rows = await this.db.query<TopicRow>(
+      `SELECT ${TOPIC_COLUMNS} FROM topics WHERE keywords @> ARRAY[$1::text] ORDER BY last_updated DESC, id LIMIT $2`,
+      [keyword, limit],
+    );
+    return rows.map(toTopic);
+  }
+
+  /** Links items to the topic; links that exist are kept. Returns how many were new. */
+  async addItems(topicId: string, itemIds: readonly string[]): Promise<number> {
+    validate(uuidSchema, topicId, 'topicId');
+    validate(idListSchema, itemIds, 'itemIds');
+    if (itemIds.length === 0) return 0;
+    try {
+      // Sorted, so concurrent linkers take row locks in one order and cannot deadlock.
+      const rows = await this.db.query(
+        `INSERT INTO topic_items (topic_id, item_id)
+         SELECT $1::uuid, i FROM (SELECT DISTINCT unnest($2::uuid[]) AS i) d ORDER BY i
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [topicId, itemIds],
+      );
+      return rows.length;
+    } catch (err) {
+      if (err instanceof IntegrityError && err.constraint === 'topic_items_topic_id_fkey') {
+        throw new NotFoundError(`topic ${topicId} does not exist`, { cause: err });
+      }
+      if (err instanceof IntegrityError && err.constraint === 'topic_items_item_id_fkey') {
+        throw new NotFoundError(`an item of itemIds does not exist`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Unlinks items from the topic. Returns how many links were removed. */
+  async removeItems(topicId: string, itemIds: readonly string[]): Promise<number> {
+    validate(uuidSchema, topicId, 'topicId');
+    validate(idListSchema, itemIds, 'itemIds');
+    if (itemIds.length === 0) return 0;
+    const rows = await this.db.query(
+      'DELETE FROM topic_items WHERE topic_id = $1 AND item_id = ANY($2::uuid[]) RETURNING 1',
+      [topicId, itemIds],
+    );
+    return rows.length;
+  }
+
+  /** The topic's items, most recently linked first. */
+  async listItems(
+    topicId: string,
+    paging: { limit?: number; offset?: number } = {},
+  ): Promise<ProcessedItem[]> {
+    validate(uuidSchema, topicId, 'topicId');
+    const { limit, offset } = validate(pagingSchema, paging, 'paging');
+    const rows = await this.db.query<ItemRow>(
+      // No column name of topic_items clashes with ITEM_COLUMNS, so they need no qualifier.
+      `SELECT ${ITEM_COLUMNS} FROM topic_items ti JOIN processed_items p ON p.id = ti.item_id
+       WHERE ti.topic_id = $1 ORDER BY ti.added_at DESC, p.id LIMIT $2 OFFSET $3`,
+      [topicId, limit, offset],
+    );
+    return rows.map(toItem);
+  }
+
+  #where(s: z.output<typeof topicSearchSchema>, p: Params): { where: string; rank?: string } {
+    const c: string[] = [];
+    let rank: string | undefined;
+    if (s.category) c.push(`category = ${p.add(s.category)}::category_type`);
+    if (s.language) c.push(`language = ${p.add(s.language)}`);
+    if (s.q) {
+      const query = tsQuery(p, s.q, s.language);
+      c.push(`search_vector @@ ${query}`);
+      rank = `ts_rank_cd(search_vector, ${query})`;
+    }
+    return { where: c.length ? `WHERE ${c.join(' AND ')}` : '', rank };
+  }
+}
