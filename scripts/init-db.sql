@@ -323,6 +323,37 @@ CREATE INDEX idx_topics_sources ON topics USING gin (sources);
 
 INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (4, 'filter_indexes', '44471f3cf6e53ffb9fe067f59b9f116b482ed78144cc15f9b4fd6d101c668abd');
 
+-- ===== 0005_vector_support =====
+-- Support for the pgvector engine that does not need the extension itself: a registry of
+-- collections (one table each, created on first use) and the date cast its filters use.
+
+CREATE TABLE trend_vector_collections (
+  name text PRIMARY KEY,
+  dimensions integer NOT NULL CHECK (dimensions BETWEEN 1 AND 16000),
+  distance text NOT NULL CHECK (distance IN ('cosine', 'euclid', 'dot')),
+  index_kind text NOT NULL CHECK (index_kind IN ('hnsw', 'hnsw_halfvec', 'none')),
+  hnsw_m integer NOT NULL,
+  hnsw_ef_construction integer NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- A JSON string holding an ISO-8601 timestamp → timestamptz; anything else → NULL (never an
+-- error, so one odd payload cannot break a search). Pinned to UTC, hence safely IMMUTABLE
+-- and usable in payload indexes.
+CREATE FUNCTION trend_jsonb_timestamptz(v jsonb) RETURNS timestamptz
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET timezone = 'UTC' AS $$
+BEGIN
+  IF jsonb_typeof(v) <> 'string' THEN
+    RETURN NULL;
+  END IF;
+  RETURN (v #>> '{}')::timestamptz;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END;
+$$;
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (5, 'vector_support', '6196310f23c5cfc0f73b9ad208a39b8235f82f28edcd67c3992755c6427be324');
+
 COMMIT;
 
 \if :{?app_user}

@@ -10,8 +10,13 @@ export type DatabaseConfig =
   | { kind: 'embedded' /** null keeps the data in memory. */; dataDir: string | null }
   | ({ kind: 'postgres' } & PgOptions);
 
+export type VectorConfig =
+  | { kind: 'pgvector' }
+  | { kind: 'qdrant'; url: string; apiKey?: string | undefined; timeoutMs: number };
+
 export interface StorageConfig {
   database: DatabaseConfig;
+  vector: VectorConfig;
 }
 
 /** What `createStorage` accepts; every field optional, the environment fills the rest. */
@@ -21,6 +26,8 @@ export interface StorageOptions {
   postgres?: Partial<PgOptions>;
   /** Embedded data directory; `null` for an in-memory database. */
   dataDir?: string | null;
+  /** A Qdrant server for the vector store; pgvector in the same database when omitted. */
+  qdrant?: { url: string; apiKey?: string; timeoutMs?: number };
   /** Environment to read instead of process.env (+ .env). */
   env?: Record<string, string | undefined>;
 }
@@ -148,16 +155,49 @@ export function resolveConfig(options: StorageOptions = {}): StorageConfig {
         ? options.postgres
         : undefined;
   const server = explicit ?? (options.dataDir !== undefined ? undefined : fromEnv(env));
+  const vector = vectorConfig(options, env);
   if (server) {
     const parsed = validate(pgOptionsSchema, { ...PG_DEFAULTS, ...stripUndefined(server) }, 'postgres');
-    return { database: { kind: 'postgres', ...parsed } };
+    return { database: { kind: 'postgres', ...parsed }, vector };
   }
   const dataDir = options.dataDir !== undefined ? options.dataDir : (env.TREND_DATA_DIR ?? DEFAULT_DATA_DIR);
-  return { database: { kind: 'embedded', dataDir } };
+  return { database: { kind: 'embedded', dataDir }, vector };
+}
+
+const qdrantSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
+  apiKey: z.string().min(1).optional(),
+  timeoutMs: z.coerce.number().int().min(1).default(10_000),
+});
+
+/** QDRANT_URL, or QDRANT_HOST/QDRANT_PORT (6333): Qdrant; otherwise pgvector in the same database. */
+function vectorConfig(options: StorageOptions, env: Record<string, string | undefined>): VectorConfig {
+  const fromEnvironment = env.QDRANT_URL
+    ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, timeoutMs: env.QDRANT_TIMEOUT_MS }
+    : env.QDRANT_HOST
+      ? {
+          url: `http://${env.QDRANT_HOST}:${env.QDRANT_PORT ?? 6333}`,
+          apiKey: env.QDRANT_API_KEY,
+          timeoutMs: env.QDRANT_TIMEOUT_MS,
+        }
+      : undefined;
+  const q =
+    options.qdrant ??
+    (options.dataDir !== undefined || options.databaseUrl !== undefined ? undefined : fromEnvironment);
+  if (!q) return { kind: 'pgvector' };
+  return { kind: 'qdrant', ...validate(qdrantSchema, stripUndefined(q), 'qdrant') };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function describeVector(config: VectorConfig): string {
+  if (config.kind === 'pgvector') return 'pgvector (same database)';
+  const u = new URL(config.url);
+  u.username = '';
+  u.password = '';
+  return `qdrant ${u.origin}`;
 }
 
 /** For printing: the connection target with the password masked. */

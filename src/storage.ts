@@ -1,10 +1,14 @@
 import { vector } from '@electric-sql/pglite-pgvector';
 import { type DatabaseConfig, resolveConfig, type StorageConfig, type StorageOptions } from './config.js';
+import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
 import type { Database, Executor } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
 import { PgDatabase } from './sql/pg.js';
 import { PGliteDatabase } from './sql/pglite.js';
+import { PgVectorRepository } from './vector/pgvector.js';
+import { QdrantVectorRepository } from './vector/qdrant.js';
+import { type CollectionOptions, collectionOptionsSchema, type VectorRepository } from './vector/types.js';
 
 /** The repositories bound to one transaction, and its executor. */
 export interface Transaction extends Repositories {
@@ -20,12 +24,19 @@ export interface Storage extends Repositories {
    * rolled back — all of it — when it throws.
    */
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
+  /**
+   * The vector store for one collection (default trend_embeddings, 1536 dimensions, cosine),
+   * created on first use: Qdrant when configured, else pgvector in this database.
+   */
+  vectors(collection?: CollectionOptions): VectorRepository;
   migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }
 
 export interface CreateStorageOptions extends StorageOptions, RepositoryOptions {
+  /** pgvector: build the HNSW index once a collection holds this many points (default 10,000). */
+  vectorIndexThreshold?: number;
   /** Apply pending migrations on open (default true). */
   autoMigrate?: boolean;
 }
@@ -46,8 +57,22 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 export async function createStorage(options: CreateStorageOptions = {}): Promise<Storage> {
   const config = resolveConfig(options);
   const db = await openDatabase(config.database);
+  const vectorStores = new Map<string, VectorRepository>();
   const storage: Storage = {
     ...createRepositories(db, options),
+    vectors(collection = {}) {
+      const c = validate(collectionOptionsSchema, collection, 'collection');
+      const key = JSON.stringify(c);
+      let store = vectorStores.get(key);
+      if (!store) {
+        store =
+          config.vector.kind === 'qdrant'
+            ? new QdrantVectorRepository(c, config.vector)
+            : new PgVectorRepository(db, c, { indexThreshold: options.vectorIndexThreshold });
+        vectorStores.set(key, store);
+      }
+      return store;
+    },
     config,
     db,
     transaction: (fn) => db.transaction((tx) => fn({ ...createRepositories(tx, options), db: tx })),

@@ -210,8 +210,11 @@ export interface Trend {
 
 export interface VectorMatch {
   id: string;
+  /** Qdrant's definitions: cosine similarity, dot product, or euclidean distance. */
   score: number;
-  metadata: Record<string, unknown>;
+  metadata: JsonObject;
+  /** With `withVectors: true`. */
+  vector?: number[];
 }
 
 export interface PluginHealth {
