@@ -14,9 +14,25 @@ export type VectorConfig =
   | { kind: 'pgvector' }
   | { kind: 'qdrant'; url: string; apiKey?: string | undefined; timeoutMs: number };
 
+export type CacheConfig =
+  | { kind: 'memory'; prefix: string; defaultTtlSeconds: number; maxEntries: number }
+  | {
+      kind: 'redis';
+      prefix: string;
+      defaultTtlSeconds: number;
+      url?: string | undefined;
+      host?: string | undefined;
+      port?: number | undefined;
+      password?: string | undefined;
+      clusterNodes?: { host: string; port: number }[] | undefined;
+      tls: boolean;
+      commandTimeoutMs: number;
+    };
+
 export interface StorageConfig {
   database: DatabaseConfig;
   vector: VectorConfig;
+  cache: CacheConfig;
 }
 
 /** What `createStorage` accepts; every field optional, the environment fills the rest. */
@@ -26,6 +42,11 @@ export interface StorageOptions {
   postgres?: Partial<PgOptions>;
   /** Embedded data directory; `null` for an in-memory database. */
   dataDir?: string | null;
+  /** Redis for the cache (URL, or cluster nodes); the in-memory cache when omitted. */
+  redis?: { url?: string; clusterNodes?: string; password?: string; commandTimeoutMs?: number } | false;
+  /** Cache namespace (default "trend:") and default TTL (3600 s). */
+  cachePrefix?: string;
+  cacheTtlSeconds?: number;
   /** A Qdrant server for the vector store; pgvector in the same database when omitted. */
   qdrant?: { url: string; apiKey?: string; timeoutMs?: number };
   /** Environment to read instead of process.env (+ .env). */
@@ -156,12 +177,93 @@ export function resolveConfig(options: StorageOptions = {}): StorageConfig {
         : undefined;
   const server = explicit ?? (options.dataDir !== undefined ? undefined : fromEnv(env));
   const vector = vectorConfig(options, env);
+  const cache = cacheConfig(options, env);
   if (server) {
     const parsed = validate(pgOptionsSchema, { ...PG_DEFAULTS, ...stripUndefined(server) }, 'postgres');
-    return { database: { kind: 'postgres', ...parsed }, vector };
+    return { database: { kind: 'postgres', ...parsed }, vector, cache };
   }
   const dataDir = options.dataDir !== undefined ? options.dataDir : (env.TREND_DATA_DIR ?? DEFAULT_DATA_DIR);
-  return { database: { kind: 'embedded', dataDir }, vector };
+  return { database: { kind: 'embedded', dataDir }, vector, cache };
+}
+
+const nodeList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port')
+          .transform((n) => ({
+            host: n.slice(0, n.lastIndexOf(':')),
+            port: Number(n.slice(n.lastIndexOf(':') + 1)),
+          })),
+      )
+      .min(1),
+  );
+
+/**
+ * REDIS_URL (redis:// or rediss://), REDIS_CLUSTER_NODES (host:port,…) or REDIS_HOST/PORT/PASSWORD:
+ * Redis; otherwise the in-memory cache.
+ */
+function cacheConfig(options: StorageOptions, env: Record<string, string | undefined>): CacheConfig {
+  const prefix = options.cachePrefix ?? env.CACHE_PREFIX ?? 'trend:';
+  const defaultTtlSeconds = options.cacheTtlSeconds ?? Number(env.CACHE_DEFAULT_TTL ?? 3600);
+  const explicitServers = options.dataDir !== undefined || options.databaseUrl !== undefined;
+  const r =
+    options.redis === false
+      ? undefined
+      : (options.redis ??
+        (explicitServers
+          ? undefined
+          : env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_HOST
+            ? {
+                url:
+                  env.REDIS_URL ||
+                  (env.REDIS_HOST ? `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}` : undefined),
+                clusterNodes: env.REDIS_CLUSTER_NODES,
+                password: env.REDIS_PASSWORD,
+                commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS
+                  ? Number(env.REDIS_COMMAND_TIMEOUT_MS)
+                  : undefined,
+              }
+            : undefined));
+  if (!r)
+    return {
+      kind: 'memory',
+      prefix,
+      defaultTtlSeconds,
+      maxEntries: Number(env.CACHE_MAX_ENTRIES ?? 100_000),
+    };
+  if (r.url !== undefined && !/^rediss?:\/\/[^\s]+$/.test(r.url)) {
+    throw new ValidationError('redis.url', 'must be a redis:// or rediss:// URL');
+  }
+  return {
+    kind: 'redis',
+    prefix,
+    defaultTtlSeconds,
+    url: r.url,
+    password: r.password,
+    clusterNodes: r.clusterNodes ? validate(nodeList, r.clusterNodes, 'redis.clusterNodes') : undefined,
+    tls: r.url?.startsWith('rediss://') ?? false,
+    commandTimeoutMs: r.commandTimeoutMs ?? 2000,
+  };
+}
+
+export function describeCache(config: CacheConfig): string {
+  if (config.kind === 'memory') return 'in-memory cache';
+  if (config.clusterNodes)
+    return `redis cluster ${config.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (!config.url) return 'redis';
+  const u = new URL(config.url);
+  if (u.password) u.password = '****';
+  return u.toString();
 }
 
 const qdrantSchema = z.object({

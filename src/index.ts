@@ -14,7 +14,7 @@ export { PgDatabase } from './sql/pg.js';
 export type { PGliteOptions } from './sql/pglite.js';
 export { PGliteDatabase } from './sql/pglite.js';
 export type { CreateStorageOptions, Storage } from './storage.js';
-export { createStorage, openDatabase } from './storage.js';
+export { createStorage, openCache, openDatabase } from './storage.js';
 export type { Bound, Scalar, VectorFilter } from './vector/filter.js';
 export { type PgVectorOptions, PgVectorRepository } from './vector/pgvector.js';
 export { type QdrantOptions, QdrantVectorRepository } from './vector/qdrant.js';

@@ -1,5 +1,14 @@
 import { vector } from '@electric-sql/pglite-pgvector';
-import { type DatabaseConfig, resolveConfig, type StorageConfig, type StorageOptions } from './config.js';
+import { MemoryCache } from './cache/memory.js';
+import { RedisCache } from './cache/redis.js';
+import type { CacheRepository } from './cache/types.js';
+import {
+  type CacheConfig,
+  type DatabaseConfig,
+  resolveConfig,
+  type StorageConfig,
+  type StorageOptions,
+} from './config.js';
 import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
 import type { Database, Executor } from './sql/executor.js';
@@ -29,6 +38,8 @@ export interface Storage extends Repositories {
    * created on first use: Qdrant when configured, else pgvector in this database.
    */
   vectors(collection?: CollectionOptions): VectorRepository;
+  /** The cache: Redis when configured, else in memory. */
+  readonly cache: CacheRepository;
   migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
@@ -50,6 +61,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return PgDatabase.open(options);
 }
 
+export async function openCache(config: CacheConfig): Promise<CacheRepository> {
+  if (config.kind === 'memory') return new MemoryCache(config);
+  return RedisCache.connect(config);
+}
+
 /**
  * Opens the store described by `options`, the environment, or — when nothing is
  * configured — an embedded PGlite database in ./.trend-data.
@@ -57,6 +73,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 export async function createStorage(options: CreateStorageOptions = {}): Promise<Storage> {
   const config = resolveConfig(options);
   const db = await openDatabase(config.database);
+  let cache: CacheRepository;
+  try {
+    cache = await openCache(config.cache);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   const vectorStores = new Map<string, VectorRepository>();
   const storage: Storage = {
     ...createRepositories(db, options),
@@ -75,16 +98,20 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     },
     config,
     db,
+    cache,
     transaction: (fn) => db.transaction((tx) => fn({ ...createRepositories(tx, options), db: tx })),
     migrate: (opts = {}) => migrate(db, opts),
     migrationStatus: () => migrationStatus(db),
-    close: () => db.close(),
+    close: async () => {
+      await cache.close();
+      await db.close();
+    },
   };
   if (options.autoMigrate ?? true) {
     try {
       await storage.migrate();
     } catch (err) {
-      await db.close().catch(() => undefined);
+      await storage.close().catch(() => undefined);
       throw err;
     }
   }

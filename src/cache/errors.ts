@@ -1,0 +1,27 @@
+import { ConnectionError, StorageError } from '../domain/errors.js';
+
+// Redis's own words for misuse, so both engines fail the same way.
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const OVERFLOW = 'ERR increment or decrement would overflow';
+
+export const wrongType = () => new StorageError(WRONGTYPE, { code: 'WRONGTYPE' });
+export const notInteger = () => new StorageError(NOT_INTEGER, { code: 'ERR' });
+export const overflow = () => new StorageError(OVERFLOW, { code: 'ERR' });
+
+const CONNECTION =
+  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|Reached the max retries|ClusterAllFailedError|Failed to refresh slots|None of startup nodes|CLUSTERDOWN|LOADING/i;
+
+/** ioredis errors → ours. Replies keep Redis's message and its first word as `code`. */
+export function mapRedisError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const e = err as { name?: string; message?: string; code?: string };
+  const message = e.message ?? String(err);
+  if (e.name === 'ReplyError' && !CONNECTION.test(message)) {
+    return new StorageError(message, { cause: err, code: message.split(' ')[0] });
+  }
+  if (CONNECTION.test(message) || e.name === 'MaxRetriesPerRequestError' || e.code) {
+    return new ConnectionError(`redis: ${message}`, { cause: err, code: e.code });
+  }
+  return new StorageError(`redis: ${message}`, { cause: err });
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors.js';
+import { validate } from '../domain/validate.js';
+
+export const DEFAULT_TTL_SECONDS = 3600;
+export const DEFAULT_PREFIX = 'trend:';
+
+/** Every cache operation of the platform's contract, on every engine, with Redis's semantics. */
+export interface CacheRepository {
+  readonly engine: 'redis' | 'redis-cluster' | 'memory';
+  /** The stored value, decoded; null when missing. `T` is the caller's claim, not checked. */
+  get<T = unknown>(key: string): Promise<T | null>;
+  /** Stores a value with a TTL (default: the cache's default TTL). */
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  exists(key: string): Promise<boolean>;
+  /** Adds to an integer counter (created at 0, without expiry, as Redis INCRBY does). */
+  increment(key: string, amount?: number): Promise<number>;
+  decrement(key: string, amount?: number): Promise<number>;
+  getHash<T = unknown>(key: string, field: string): Promise<T | null>;
+  /** True when the field is new. */
+  setHash(key: string, field: string, value: unknown): Promise<boolean>;
+  getAllHash(key: string): Promise<Record<string, unknown>>;
+  deleteHashField(key: string, field: string): Promise<boolean>;
+  /** Deletes every key of this cache's namespace (never another's). Returns how many. */
+  flush(): Promise<number>;
+  /** Replaces the list at `key` with `values` (deleting it when empty), with a TTL. */
+  setWithList(key: string, values: readonly unknown[], ttlSeconds?: number): Promise<void>;
+  getList(key: string): Promise<unknown[]>;
+  /** Appends (or, with `left`, prepends); returns the new length. */
+  pushToList(key: string, value: unknown, left?: boolean): Promise<number>;
+  popFromList<T = unknown>(key: string, left?: boolean): Promise<T | null>;
+  /** Seconds left; -1 without expiry, -2 when missing (as Redis TTL). */
+  getTtl(key: string): Promise<number>;
+  /** False when the key is missing. */
+  setTtl(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Keys of this namespace matching a Redis glob (* ? [ab] [^a] [a-z] \x), sorted. */
+  keysMatching(pattern: string): Promise<string[]>;
+  deletePattern(pattern: string): Promise<number>;
+  getMany(keys: readonly string[]): Promise<unknown[]>;
+  setMany(entries: Record<string, unknown>, ttlSeconds?: number): Promise<void>;
+  /** The cached value, or the loader's (stored with the TTL); concurrent misses in this process share one load. */
+  getOrSet<T>(key: string, loader: () => Promise<T> | T, ttlSeconds?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+const keySchema = z
+  .string('must be a string')
+  .min(1, 'must not be empty')
+  .max(1024, 'must be at most 1024 characters');
+const ttlSchema = z.number('must be a number').int('must be a whole number of seconds').min(1, 'must be > 0');
+const amountSchema = z
+  .number('must be a number')
+  .int('must be an integer')
+  .refine(Number.isSafeInteger, 'must be a safe integer');
+
+export const checkKey = (key: unknown, field = 'key'): string => validate(keySchema, key, field);
+export const checkTtl = (ttl: unknown, field = 'ttlSeconds'): number => validate(ttlSchema, ttl, field);
+export const checkAmount = (amount: unknown): number => validate(amountSchema, amount, 'amount');
+
+/** Balanced classes and no dangling escape, so both engines read a pattern the same way. */
+export function checkPattern(pattern: unknown): string {
+  const p = validate(keySchema, pattern, 'pattern');
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '\\') {
+      if (i + 1 >= p.length) throw new ValidationError('pattern', 'must not end with a lone backslash');
+      i++;
+    } else if (p[i] === '[' && !inClass) inClass = true;
+    else if (p[i] === ']' && inClass) inClass = false;
+  }
+  if (inClass) throw new ValidationError('pattern', 'has an unclosed [');
+  return p;
+}
+
+export const PREFIX_PATTERN = /^[A-Za-z0-9:_.-]{0,64}$/;
