@@ -1,9 +1,10 @@
 export type { DatabaseConfig, StorageConfig, StorageOptions } from './config.js';
 export { DEFAULT_DATA_DIR, describeDatabase, resolveConfig } from './config.js';
+export { hashEmbedding } from './demo/embed.js';
 export * from './domain/enums.js';
 export * from './domain/errors.js';
 export * from './domain/models.js';
-
+export { checkHealth, type HealthCheck, type HealthReport } from './health.js';
 export type { Catalog, ColumnInfo } from './sql/catalog.js';
 export { readCatalog } from './sql/catalog.js';
 export type { Database, Executor, Row } from './sql/executor.js';

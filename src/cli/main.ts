@@ -1,78 +1,91 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { describeDatabase } from '../config.js';
+import { Command, Option } from 'commander';
 import { StorageError } from '../domain/errors.js';
-import { createStorage } from '../storage.js';
-
-const TABLES = [
-  'topics',
-  'trends',
-  'processed_items',
-  'topic_items',
-  'plugin_health',
-  'pipeline_runs',
-] as const;
+import { cleanupCommand } from './commands/cleanup.js';
+import { demoCommand } from './commands/demo.js';
+import { importCommand } from './commands/import.js';
+import { migrateCommand } from './commands/migrate.js';
+import { refreshViewsCommand } from './commands/refresh-views.js';
+import { statsCommand } from './commands/stats.js';
+import { verifyCommand } from './commands/verify.js';
+import { color, output } from './output.js';
 
 const program = new Command('trend-storage')
-  .description('Storage layer of the Trend Intelligence Platform')
+  .description(
+    'Storage layer of the Trend Intelligence Platform.\n' +
+      'Embedded (PGlite + pgvector + in-memory cache in ./.trend-data) unless DATABASE_URL / POSTGRES_*,\n' +
+      'REDIS_URL / REDIS_*, QDRANT_URL are set (a .env file is read too).',
+  )
+  .option('--json', 'machine-readable output (one JSON document on stdout)')
   .showHelpAfterError()
-  .option('--json', 'machine-readable output');
+  .configureOutput({ outputError: (text, write) => write(color.red(text)) });
+
+/** Runs a command and turns its outcome into an exit code: no stack traces for people. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await fn(...args);
+    } catch (err) {
+      const message =
+        err instanceof StorageError
+          ? `${err.name}: ${err.message}`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      if (program.opts().json) console.log(JSON.stringify({ error: message }));
+      else console.error(color.red(`trend-storage: ${message}`));
+      process.exitCode = 1;
+    }
+  };
+}
+
+const out = () => output(Boolean(program.opts().json));
 
 program
   .command('migrate')
   .alias('init')
-  .description('apply pending migrations to the configured database (embedded by default)')
+  .description('apply pending migrations to the configured database, printing each one')
   .option('--dry-run', 'list pending migrations without applying them')
-  .action(async (opts: { dryRun?: boolean }) => {
-    const storage = await createStorage({ autoMigrate: false });
-    try {
-      const { pending } = await storage.migrationStatus();
-      const todo = opts.dryRun ? pending : await storage.migrate();
-      const verb = opts.dryRun ? 'pending' : 'applied';
-      if (program.opts().json) console.log(JSON.stringify({ [verb]: todo.map((m) => m.version) }));
-      else if (todo.length === 0) console.log(`${describeDatabase(storage.config.database)}: up to date`);
-      else for (const m of todo) console.log(`${verb} ${String(m.version).padStart(4, '0')}_${m.name}`);
-    } finally {
-      await storage.close();
-    }
-  });
+  .action(action((opts: { dryRun?: boolean }) => migrateCommand(out(), opts)));
+
+program
+  .command('verify')
+  .description('health check: PostgreSQL, schema, vector store, cache; exit code 1 if any fails')
+  .option('--timeout <seconds>', 'per-check timeout', '5')
+  .action(action((opts: { timeout?: string }) => verifyCommand(out(), opts)));
 
 program
   .command('demo')
-  .description('open the configured store (embedded by default), migrate it and show what it holds')
-  .action(async () => {
-    const storage = await createStorage({ autoMigrate: false });
-    try {
-      const applied = await storage.migrate();
-      const { applied: all } = await storage.migrationStatus();
-      const counts: Record<string, number> = {};
-      for (const table of TABLES) {
-        const [row] = await storage.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-        counts[table] = row!.n;
-      }
-      if (program.opts().json) {
-        console.log(
-          JSON.stringify({
-            database: describeDatabase(storage.config.database),
-            schemaVersion: all.length,
-            counts,
-          }),
-        );
-        return;
-      }
-      console.log(`Store: ${describeDatabase(storage.config.database)}`);
-      console.log(
-        `Schema version ${all.length}${applied.length ? ` (applied now: ${applied.map((m) => m.name).join(', ')})` : ''}`,
-      );
-      for (const [table, n] of Object.entries(counts)) console.log(`  ${table.padEnd(16)} ${n} rows`);
-    } finally {
-      await storage.close();
-    }
-  });
+  .description('the main job: load a realistic sample and walk through the platform’s storage examples')
+  .option('--reset', 'remove what earlier demo runs stored, then start over')
+  .addOption(new Option('--items <n>', 'how many sample items').default('5000'))
+  .action(action((opts: { reset?: boolean; items?: string }) => demoCommand(out(), opts)));
 
-program.parseAsync().catch((err: unknown) => {
-  // Errors of ours carry a readable message; no stack trace for a person at a terminal.
-  const message = err instanceof StorageError ? `${err.name}: ${err.message}` : String(err);
-  console.error(`trend-storage: ${message}`);
-  process.exitCode = 1;
-});
+program
+  .command('import')
+  .description(
+    'import ProcessedItems from a JSON Lines file (- for stdin); exit code 2 if any line is rejected',
+  )
+  .argument('<file>', 'path to a .jsonl file, or - for stdin')
+  .option('--quiet', 'no progress bar')
+  .action(action((file: string, opts: { quiet?: boolean }) => importCommand(out(), file, opts)));
+
+program
+  .command('stats')
+  .description('row counts, items per source and day, top trends, cache and vector counts')
+  .option('--days <n>', 'days of items per source and day', '14')
+  .action(action((opts: { days?: string }) => statsCommand(out(), opts)));
+
+program
+  .command('cleanup')
+  .description('delete items collected before a cutoff, with their links, vectors and cache entries')
+  .requiredOption('--older-than <duration>', 'e.g. 30d or 48h')
+  .option('--dry-run', 'count what would be deleted')
+  .action(action((opts: { olderThan: string; dryRun?: boolean }) => cleanupCommand(out(), opts)));
+
+program
+  .command('refresh-views')
+  .description('refresh the materialized views (concurrently: readers are not blocked)')
+  .action(action(() => refreshViewsCommand(out())));
+
+await program.parseAsync();

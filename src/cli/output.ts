@@ -1,0 +1,44 @@
+import pc from 'picocolors';
+
+// picocolors honours NO_COLOR and FORCE_COLOR and turns colour off when stdout is not a TTY.
+export const color = pc;
+
+export interface Out {
+  json: boolean;
+  /** Human output; suppressed under --json. */
+  line(text?: string): void;
+  /** The one JSON document of a --json run. */
+  result(value: unknown): void;
+}
+
+export function output(json: boolean): Out {
+  return {
+    json,
+    line: (text = '') => {
+      if (!json) console.log(text);
+    },
+    result: (value) => {
+      if (json) console.log(JSON.stringify(value, null, 2));
+    },
+  };
+}
+
+export const ok = (text: string) => `${color.green('✔')} ${text}`;
+export const fail = (text: string) => `${color.red('✖')} ${text}`;
+export const heading = (text: string) => color.bold(color.cyan(`\n== ${text}`));
+
+/** A plain text table: columns padded to their widest cell. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [color.bold(fmt(cells[0]!)), ...cells.slice(1).map(fmt)].join('\n');
+}
+
+/** `30d`, `12h`, `30` (days) → whole days; anything else is an error for the user. */
+export function parseDays(text: string): number {
+  const m = /^(\d+)\s*(d|h)?$/i.exec(text.trim());
+  if (!m) throw new Error(`--older-than: expected a duration such as 30d or 48h, got "${text}"`);
+  const n = Number(m[1]);
+  return m[2]?.toLowerCase() === 'h' ? Math.ceil(n / 24) : n;
+}

@@ -1,0 +1,146 @@
+// The platform's health check: PostgreSQL, its schema, the vector store and the cache, each
+// checked on its own with a timeout, so one unreachable server fails in seconds and the rest
+// are still reported.
+
+import { RedisCache } from './cache/redis.js';
+import {
+  type CacheConfig,
+  describeCache,
+  describeDatabase,
+  describeVector,
+  type StorageConfig,
+} from './config.js';
+import type { Database } from './sql/executor.js';
+import { loadMigrations, MIGRATIONS_TABLE } from './sql/migrate.js';
+import { openCache, openDatabase } from './storage.js';
+import { QdrantVectorRepository } from './vector/qdrant.js';
+import { collectionOptionsSchema } from './vector/types.js';
+
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  passed: number;
+  total: number;
+  checks: HealthCheck[];
+}
+
+export const PLATFORM_TABLES = [
+  'topics',
+  'trends',
+  'processed_items',
+  'topic_items',
+  'plugin_health',
+  'pipeline_runs',
+];
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+    }),
+  ]);
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function check(name: string, ms: number, fn: () => Promise<string>): Promise<HealthCheck> {
+  try {
+    return { name, ok: true, detail: await withTimeout(fn(), ms, name) };
+  } catch (err) {
+    return { name, ok: false, detail: message(err) };
+  }
+}
+
+async function schemaCheck(db: Database): Promise<string> {
+  const rows = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1::text[])`,
+    [[...PLATFORM_TABLES, MIGRATIONS_TABLE]],
+  );
+  const present = new Set(rows.map((r) => r.table_name));
+  const missing = PLATFORM_TABLES.filter((t) => !present.has(t));
+  const applied = present.has(MIGRATIONS_TABLE)
+    ? (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${MIGRATIONS_TABLE}`))[0]!.n
+    : 0;
+  const pending = loadMigrations().length - applied;
+  if (missing.length) throw new Error(`missing tables: ${missing.join(', ')} — run trend-storage migrate`);
+  if (pending > 0)
+    throw new Error(
+      `${PLATFORM_TABLES.length} tables present, schema version ${applied}, ${pending} pending — run trend-storage migrate`,
+    );
+  return `${PLATFORM_TABLES.length}/${PLATFORM_TABLES.length} tables present, schema version ${applied}, nothing pending`;
+}
+
+async function pgvectorCheck(db: Database): Promise<string> {
+  const [ext] = await db.query<{ installed: string | null; available: string | null }>(
+    `SELECT installed_version AS installed, default_version AS available FROM pg_available_extensions WHERE name = 'vector'`,
+  );
+  if (!ext)
+    throw new Error(
+      'pgvector: the vector extension is not available on this PostgreSQL server (install pgvector, or set QDRANT_URL)',
+    );
+  const [registry] = await db.query(
+    `SELECT 1 FROM information_schema.tables WHERE table_name = 'trend_vector_collections'`,
+  );
+  const collections = registry
+    ? (await db.query<{ name: string }>('SELECT name FROM trend_vector_collections ORDER BY name')).map(
+        (r) => r.name,
+      )
+    : [];
+  const version = ext.installed
+    ? `pgvector ${ext.installed}`
+    : `pgvector ${ext.available} (available, created on first use)`;
+  return `${version}, ${collections.length} collection(s)${collections.length ? `: ${collections.join(', ')}` : ''}`;
+}
+
+async function cacheCheck(config: CacheConfig): Promise<string> {
+  const cache = await openCache(config);
+  try {
+    if (cache instanceof RedisCache)
+      return `${cache.engine} ${await cache.serverVersion()} (${describeCache(config)})`;
+    await cache.set('__health', 1, 5);
+    return 'in-memory (embedded)';
+  } finally {
+    await cache.close();
+  }
+}
+
+export async function checkHealth(config: StorageConfig, timeoutMs = 5000): Promise<HealthReport> {
+  let db: Database | undefined;
+  const postgres = await check('PostgreSQL', timeoutMs, async () => {
+    db = await openDatabase(config.database);
+    const [row] = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    return `${config.database.kind === 'embedded' ? 'PGlite' : 'PostgreSQL'} ${row!.v} — ${describeDatabase(config.database)}`;
+  });
+  const skipped = (name: string): HealthCheck => ({
+    name,
+    ok: false,
+    detail: 'skipped: PostgreSQL is unreachable',
+  });
+  const [schema, vectors, cache] = await Promise.all([
+    db ? check('PostgreSQL schema', timeoutMs, () => schemaCheck(db!)) : skipped('PostgreSQL schema'),
+    config.vector.kind === 'qdrant'
+      ? check('Vector store', timeoutMs, async () => {
+          const q = new QdrantVectorRepository(
+            collectionOptionsSchema.parse({}),
+            config.vector as { url: string },
+          );
+          const names = await q.listCollections();
+          return `${describeVector(config.vector)}, ${names.length} collection(s)`;
+        })
+      : db
+        ? check('Vector store', timeoutMs, () => pgvectorCheck(db!))
+        : skipped('Vector store'),
+    check('Cache', timeoutMs, () => cacheCheck(config.cache)),
+  ]);
+  await db?.close().catch(() => undefined);
+  const checks = [postgres, schema, vectors, cache];
+  const passed = checks.filter((c) => c.ok).length;
+  return { ok: passed === checks.length, passed, total: checks.length, checks };
+}
