@@ -58,11 +58,11 @@ test('demo: the main job runs end to end on the embedded default; running it aga
   ]) {
     expect(first.stdout, section).toContain(section);
   }
-  expect(first.stdout).toContain('items: 5000 inserted');
+  expect(first.stdout).toContain('items: 5000 inserted, 0 refreshed, 0 unchanged');
   const second = await run(['--json', 'demo'], env);
   expect(second.code).toBe(0);
   const report = JSON.parse(second.stdout);
-  expect(report.load).toMatchObject({ inserted: 0, updated: 5000, linked: 0 });
+  expect(report.load).toMatchObject({ inserted: 0, updated: 0, unchanged: 5000, linked: 0 });
   expect(report.counts).toEqual({ items: 5000, topics: 18, trends: 18, links: 5000 });
   const stats = JSON.parse((await run(['--json', 'stats'], env)).stdout);
   expect(stats.tables).toMatchObject({ processed_items: 5000, topics: 18, trends: 18, topic_items: 5000 });
@@ -135,7 +135,7 @@ test('import: 10,000 good lines and 10 malformed ones store exactly 10,000 and n
   const r = await run(['--json', 'import', file], env);
   expect(r.code).toBe(2);
   const report = JSON.parse(r.stdout);
-  expect(report).toMatchObject({ lines: 10_010, inserted: 10_000, updated: 0, rejected: 10 });
+  expect(report).toMatchObject({ lines: 10_010, inserted: 10_000, updated: 0, unchanged: 0, rejected: 10 });
   expect(report.rejectedLines.map((x: { line: number }) => x.line)).toEqual([...bad]);
   expect(report.rejectedLines[0].reason).toBeTruthy();
   const stats = JSON.parse((await run(['--json', 'stats'], env)).stdout);
@@ -143,7 +143,7 @@ test('import: 10,000 good lines and 10 malformed ones store exactly 10,000 and n
   // Human output names the lines too; stdin works with "-".
   const again = await run(['import', '-'], env, { input: `${lines.slice(0, 3).join('\n')}\n{oops\n` });
   expect(again.code).toBe(2);
-  expect(again.stdout).toContain('3 updated, 1 rejected');
+  expect(again.stdout).toContain('0 inserted, 0 updated, 3 unchanged, 1 rejected');
   expect(again.stdout).toContain('rejected lines: 4');
 }, 180_000);
 

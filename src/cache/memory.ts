@@ -71,8 +71,12 @@ export class MemoryCache extends BaseCache {
     return this.#now() + ttl * 1000;
   }
 
-  protected async rawGet(key: string) {
-    return this.#typed(key, 'string')?.value ?? null;
+  protected rawGet(key: string) {
+    try {
+      return Promise.resolve(this.#typed(key, 'string')?.value ?? null);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   protected async rawSet(key: string, value: string, ttl: number) {

@@ -15,6 +15,8 @@ export interface RedisCacheOptions extends CacheOptions {
   commandTimeoutMs?: number;
   /** Connecting fails after this long (default 5,000 ms). */
   connectTimeoutMs?: number;
+  /** CLIENT SETNAME, to find this client in CLIENT LIST (default "trend-storage"). */
+  connectionName?: string;
 }
 
 const SCAN_COUNT = 1000;
@@ -43,6 +45,7 @@ export class RedisCache extends BaseCache {
       commandTimeout: options.commandTimeoutMs ?? 2000,
       connectTimeout: options.connectTimeoutMs ?? 5000,
       retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+      connectionName: options.connectionName ?? 'trend-storage',
       ...(options.password ? { password: options.password } : {}),
       ...(options.tls ? { tls: {} } : {}),
     };
@@ -70,12 +73,10 @@ export class RedisCache extends BaseCache {
     return new RedisCache(client, options);
   }
 
-  async #run<T>(fn: (c: Redis | Cluster) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.client);
-    } catch (err) {
+  #run<T>(fn: (c: Redis | Cluster) => Promise<T>): Promise<T> {
+    return fn(this.client).catch((err: unknown) => {
       throw mapRedisError(err);
-    }
+    });
   }
 
   /** The server version, for health checks. */

@@ -1,6 +1,4 @@
-import { z } from 'zod';
 import { ValidationError } from '../domain/errors.js';
-import { validate } from '../domain/validate.js';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_PREFIX = 'trend:';
@@ -44,23 +42,32 @@ export interface CacheRepository {
   close(): Promise<void>;
 }
 
-const keySchema = z
-  .string('must be a string')
-  .min(1, 'must not be empty')
-  .max(1024, 'must be at most 1024 characters');
-const ttlSchema = z.number('must be a number').int('must be a whole number of seconds').min(1, 'must be > 0');
-const amountSchema = z
-  .number('must be a number')
-  .int('must be an integer')
-  .refine(Number.isSafeInteger, 'must be a safe integer');
+// Hand-written rather than zod: these run on every cache call, where a microsecond is a
+// measurable share of a pipelined Redis round trip.
+export function checkKey(key: unknown, field = 'key'): string {
+  if (typeof key !== 'string') throw new ValidationError(field, 'must be a string');
+  if (key.length === 0) throw new ValidationError(field, 'must not be empty');
+  if (key.length > 1024) throw new ValidationError(field, 'must be at most 1024 characters');
+  return key;
+}
 
-export const checkKey = (key: unknown, field = 'key'): string => validate(keySchema, key, field);
-export const checkTtl = (ttl: unknown, field = 'ttlSeconds'): number => validate(ttlSchema, ttl, field);
-export const checkAmount = (amount: unknown): number => validate(amountSchema, amount, 'amount');
+export function checkTtl(ttl: unknown, field = 'ttlSeconds'): number {
+  if (typeof ttl !== 'number' || Number.isNaN(ttl)) throw new ValidationError(field, 'must be a number');
+  if (!Number.isInteger(ttl)) throw new ValidationError(field, 'must be a whole number of seconds');
+  if (ttl < 1) throw new ValidationError(field, 'must be > 0');
+  return ttl;
+}
+
+export function checkAmount(amount: unknown): number {
+  if (typeof amount !== 'number' || Number.isNaN(amount))
+    throw new ValidationError('amount', 'must be a number');
+  if (!Number.isSafeInteger(amount)) throw new ValidationError('amount', 'must be a safe integer');
+  return amount;
+}
 
 /** Balanced classes and no dangling escape, so both engines read a pattern the same way. */
 export function checkPattern(pattern: unknown): string {
-  const p = validate(keySchema, pattern, 'pattern');
+  const p = checkKey(pattern, 'pattern');
   let inClass = false;
   for (let i = 0; i < p.length; i++) {
     if (p[i] === '\\') {

@@ -21,7 +21,10 @@ export interface BatchResult {
   /** One id per input item, in input order; a repeated (source, sourceId) gets the same id. */
   ids: string[];
   inserted: number;
+  /** Existing items whose mutable fields changed and were refreshed. */
   updated: number;
+  /** Existing items that were already exactly so: not rewritten. */
+  unchanged: number;
 }
 
 export interface ItemKey {
@@ -79,7 +82,17 @@ ON CONFLICT (source, source_id) DO UPDATE SET
   category = coalesce(EXCLUDED.category, t.category),
   title_normalized = EXCLUDED.title_normalized,
   content_normalized = coalesce(EXCLUDED.content_normalized, t.content_normalized)
+-- An identical re-collection writes nothing: no new row version, no index or tsvector work.
+WHERE (t.metrics, t.metadata, t.category, t.title_normalized, t.content_normalized)
+  IS DISTINCT FROM (EXCLUDED.metrics, EXCLUDED.metadata, coalesce(EXCLUDED.category, t.category),
+                    EXCLUDED.title_normalized, coalesce(EXCLUDED.content_normalized, t.content_normalized))
 RETURNING id, source::text AS source, source_id, (xmax = 0) AS inserted`;
+
+// The ids of rows the upsert skipped as unchanged (it returns only rows it wrote).
+const IDS_OF = `
+SELECT p.id, p.source::text AS source, p.source_id
+FROM unnest($1::text[], $2::text[]) AS k(source, source_id)
+JOIN processed_items p ON p.source = k.source::source_type AND p.source_id = k.source_id`;
 
 type Parsed = z.output<typeof processedItemSchema>;
 const keyOf = (source: string, sourceId: string) => `${source}\u0000${sourceId}`;
@@ -131,24 +144,36 @@ export class ItemRepository {
     const run = async (db: Executor) => {
       const ids = new Map<string, string>();
       let inserted = 0;
+      let written = 0;
       for (let start = 0; start < unique.length; start += BATCH_CHUNK) {
+        const chunk = unique.slice(start, start + BATCH_CHUNK);
         const rows = await db.query<{ id: string; source: string; source_id: string; inserted: boolean }>(
           UPSERT,
-          columns(unique.slice(start, start + BATCH_CHUNK)),
+          columns(chunk),
         );
         for (const r of rows) {
           ids.set(keyOf(r.source, r.source_id), r.id);
           if (r.inserted) inserted++;
         }
+        written += rows.length;
+        if (rows.length < chunk.length) {
+          const skipped = chunk.filter((it) => !ids.has(keyOf(it.source, it.sourceId)));
+          const found = await db.query<{ id: string; source: string; source_id: string }>(IDS_OF, [
+            skipped.map((it) => it.source),
+            skipped.map((it) => it.sourceId),
+          ]);
+          for (const r of found) ids.set(keyOf(r.source, r.source_id), r.id);
+        }
       }
-      return { ids, inserted };
+      return { ids, inserted, written };
     };
-    const { ids, inserted } =
+    const { ids, inserted, written } =
       unique.length > BATCH_CHUNK ? await this.db.transaction(run) : await run(this.db);
     return {
       ids: parsed.map((it) => ids.get(keyOf(it.source, it.sourceId))!),
       inserted,
-      updated: unique.length - inserted,
+      updated: written - inserted,
+      unchanged: unique.length - written,
     };
   }
 

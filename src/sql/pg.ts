@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ConnectionError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
   backoff,
@@ -27,6 +28,11 @@ export interface PgOptions {
 }
 
 const TX_STATEMENT = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i;
+// The server ended the session (shutdown, restart, crash recovery): whatever the statement was,
+// it was aborted, not applied — so a pooled connection found dead this way is replaced and the
+// statement sent again, once. pg's pool has no check-out validation of its own.
+const SESSION_ENDED = new Set(['57P01', '57P02']);
+const ignore = () => undefined;
 
 function isRetryable(err: unknown): boolean {
   return RETRYABLE_CODES.has(mapDriverError(err).code ?? '');
@@ -74,8 +80,24 @@ export class PgDatabase implements Database {
   private constructor(
     readonly pool: pg.Pool,
     target: string,
+    private readonly options: PgOptions,
   ) {
     this.target = target;
+  }
+
+  /** A pool that had no free connection in time says so, instead of pg's bare "timeout exceeded". */
+  #mapError(err: unknown, context?: string) {
+    if (
+      err instanceof Error &&
+      /timeout exceeded when trying to connect/i.test(err.message) &&
+      this.pool.totalCount >= this.options.poolMax
+    ) {
+      return new ConnectionError(
+        `no free connection in the pool within ${this.options.connectTimeoutMs} ms (all ${this.options.poolMax} in use); raise POSTGRES_POOL_MAX or hold connections for less time`,
+        { cause: err, code: 'POOL_EXHAUSTED' },
+      );
+    }
+    return mapDriverError(err, context);
   }
 
   static async open(options: PgOptions): Promise<PgDatabase> {
@@ -98,7 +120,7 @@ export class PgDatabase implements Database {
     // An idle client whose server went away emits 'error' on the pool; the pool drops it.
     // Without a listener Node would crash the process.
     pool.on('error', () => undefined);
-    const db = new PgDatabase(pool, target);
+    const db = new PgDatabase(pool, target, options);
     try {
       await pool.query('SELECT 1');
     } catch (err) {
@@ -109,6 +131,7 @@ export class PgDatabase implements Database {
   }
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    let stale = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.pool.query<T>(text, params as unknown[] | undefined);
@@ -119,7 +142,16 @@ export class PgDatabase implements Database {
           await backoff(attempt);
           continue;
         }
-        throw mapDriverError(err);
+        // Every idle connection may be stale after a restart: each is dropped as it is found.
+        if (
+          stale++ <= this.options.poolMax &&
+          SESSION_ENDED.has(mapDriverError(err).code ?? '') &&
+          !TX_STATEMENT.test(text)
+        ) {
+          attempt--;
+          continue;
+        }
+        throw this.#mapError(err);
       }
     }
   }
@@ -129,17 +161,31 @@ export class PgDatabase implements Database {
   }
 
   async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    let stale = 0;
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
         client = await this.pool.connect();
       } catch (err) {
-        throw mapDriverError(err, `could not connect to ${this.target}`);
+        throw this.#mapError(err, `could not connect to ${this.target}`);
       }
       let broken: Error | undefined;
+      // A checked-out client whose server goes away emits 'error'; pg's pool listens only on idle
+      // ones, and an unheard 'error' would crash the process. The failing query reports it.
+      client.on('error', ignore);
       try {
         const tx = new ClientExecutor(client);
-        await tx.query('BEGIN');
+        try {
+          await tx.query('BEGIN');
+        } catch (err) {
+          // A stale pooled connection: nothing has run yet, so take a fresh one.
+          if (stale++ <= this.options.poolMax && SESSION_ENDED.has(mapDriverError(err).code ?? '')) {
+            broken = err as Error;
+            attempt--;
+            continue;
+          }
+          throw err;
+        }
         try {
           const result = await fn(tx);
           await tx.query('COMMIT');
@@ -158,6 +204,7 @@ export class PgDatabase implements Database {
         }
         throw mapDriverError(err);
       } finally {
+        client.off('error', ignore);
         client.release(broken);
       }
     }

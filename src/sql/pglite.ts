@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
+import { ConnectionError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
   backoff,
@@ -12,7 +14,10 @@ import {
 } from './executor.js';
 
 export interface PGliteOptions {
-  /** A directory for the data files; omitted or null keeps everything in memory. */
+  /**
+   * A directory for the store (PostgreSQL's files in `pgdata/`, a `lock` file beside them);
+   * omitted or null keeps everything in memory.
+   */
   dataDir?: string | null;
   extensions?: Extensions;
 }
@@ -40,13 +45,21 @@ export class PGliteDatabase implements Database {
     this.target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
   }
 
+  #unlock: (() => void) | undefined;
+
   static async open(options: PGliteOptions = {}): Promise<PGliteDatabase> {
     const dataDir = options.dataDir ?? null;
+    const unlock = dataDir ? lockDataDir(dataDir) : undefined;
     try {
-      if (dataDir) mkdirSync(dataDir, { recursive: true });
-      const pg = await PGlite.create({ dataDir: dataDir ?? undefined, extensions: options.extensions ?? {} });
-      return new PGliteDatabase(pg, dataDir);
+      const pg = await PGlite.create({
+        dataDir: dataDir ? join(dataDir, 'pgdata') : undefined,
+        extensions: options.extensions ?? {},
+      });
+      const db = new PGliteDatabase(pg, dataDir);
+      db.#unlock = unlock;
+      return db;
     } catch (err) {
+      unlock?.();
       throw mapDriverError(err, `could not open embedded PostgreSQL at ${dataDir ?? 'memory'}`);
     }
   }
@@ -128,6 +141,46 @@ export class PGliteDatabase implements Database {
   async close(): Promise<void> {
     await this.#exclusive(async () => {
       if (!this.pg.closed) await this.pg.close();
+      this.#unlock?.();
+      this.#unlock = undefined;
     });
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per data directory: PGlite has no lock of its own, and two writers would corrupt
+ * the files. The lock file holds the owner's pid; a lock whose process is gone (killed) is stale
+ * and taken over. Returns the release function.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (owner && alive(owner)) {
+        throw new ConnectionError(
+          `embedded data directory ${dataDir} is in use by process ${owner}; stop it, or point TREND_DATA_DIR elsewhere`,
+          {
+            code: 'LOCKED',
+          },
+        );
+      }
+      rmSync(file, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new ConnectionError(`could not lock embedded data directory ${dataDir}`, { code: 'LOCKED' });
 }

@@ -58,7 +58,20 @@ export function itemContract(engine: SqlEngine): void {
     }
   });
 
-  test('re-running a batch inserts nothing and returns the same ids; mutable fields refresh', async () => {
+  test('re-running the identical batch writes nothing and returns the same ids', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => anItem(i, { category: 'Health' }));
+    const first = await ctx.items.saveBatch(items);
+    const versions = async () =>
+      (await ctx.db.query<{ v: string }>('SELECT xmin::text AS v FROM processed_items ORDER BY id')).map(
+        (r) => r.v,
+      );
+    const before = await versions();
+    const again = await ctx.items.saveBatch(items);
+    expect(again).toEqual({ ids: first.ids, inserted: 0, updated: 0, unchanged: 50 });
+    expect(await versions()).toEqual(before); // no new row versions
+  });
+
+  test('re-running a batch with changed fields inserts nothing, keeps the ids and refreshes mutable fields', async () => {
     const items = Array.from({ length: 50 }, (_, i) => anItem(i, { category: 'Health' }));
     const first = await ctx.items.saveBatch(items);
     const again = await ctx.items.saveBatch(
@@ -71,7 +84,7 @@ export function itemContract(engine: SqlEngine): void {
       })),
     );
     expect(again.ids).toEqual(first.ids);
-    expect(again).toMatchObject({ inserted: 0, updated: 50 });
+    expect(again).toMatchObject({ inserted: 0, updated: 50, unchanged: 0 });
     expect(await rowCount()).toBe(50);
     const stored = await ctx.items.get(first.ids[7]!);
     // metrics, metadata and normalised text are refreshed; a missing category keeps the known one;
@@ -93,7 +106,7 @@ export function itemContract(engine: SqlEngine): void {
     ]);
     expect(result.ids[0]).toBe(result.ids[2]);
     expect(result.ids[0]).not.toBe(result.ids[1]);
-    expect(result).toMatchObject({ inserted: 2, updated: 0 });
+    expect(result).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
     expect(await rowCount()).toBe(2);
     expect((await ctx.items.get(result.ids[0]!))!.metrics.upvotes).toBe(2);
   });

@@ -73,12 +73,14 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items?: str
     const bar = progress('items', data.items.length, !out.json);
     let inserted = 0;
     let updated = 0;
+    let unchanged = 0;
     const itemIds: string[] = [];
     for (let i = 0; i < data.items.length; i += CHUNK) {
       const chunk = data.items.slice(i, i + CHUNK).map(({ theme: _theme, ...item }) => item);
       const r = await storage.items.saveBatch(chunk);
       inserted += r.inserted;
       updated += r.updated;
+      unchanged += r.unchanged;
       itemIds.push(...r.ids);
       bar.increment(chunk.length);
     }
@@ -91,8 +93,17 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items?: str
     }
     for (const trend of data.trends) await storage.trends.save(trend);
     await storage.views.refreshViews();
-    out.line(`items: ${inserted} inserted, ${updated} already there (updated); ${linked} new topic links`);
-    report.load = { inserted, updated, linked, topics: data.topics.length, trends: data.trends.length };
+    out.line(
+      `items: ${inserted} inserted, ${updated} refreshed, ${unchanged} unchanged; ${linked} new topic links`,
+    );
+    report.load = {
+      inserted,
+      updated,
+      unchanged,
+      linked,
+      topics: data.topics.length,
+      trends: data.trends.length,
+    };
 
     // 2. Embeddings, computed locally (hashed word n-grams, 384-d).
     out.line(heading('Embeddings (local, deterministic, 384-d)'));

@@ -27,6 +27,7 @@ export async function importCommand(out: Out, file: string, opts: { quiet?: bool
   const rejected: Rejected[] = [];
   let inserted = 0;
   let updated = 0;
+  let unchanged = 0;
   let lines = 0;
   let pending: { line: number; item: ProcessedItemInput }[] = [];
 
@@ -38,6 +39,7 @@ export async function importCommand(out: Out, file: string, opts: { quiet?: bool
       const r = await storage.items.saveBatch(batch.map((b) => b.item));
       inserted += r.inserted;
       updated += r.updated;
+      unchanged += r.unchanged;
     } catch (err) {
       // Every line was validated on its own; what the database still refuses is reported per batch.
       const reason = err instanceof StorageError ? `${err.name}: ${err.message}` : String(err);
@@ -77,8 +79,10 @@ export async function importCommand(out: Out, file: string, opts: { quiet?: bool
     bar.stop();
     await storage.close();
   }
-  const summary = { lines, inserted, updated, rejected: rejected.length };
-  out.line(`${lines} lines: ${inserted} inserted, ${updated} updated, ${rejected.length} rejected`);
+  const summary = { lines, inserted, updated, unchanged, rejected: rejected.length };
+  out.line(
+    `${lines} lines: ${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${rejected.length} rejected`,
+  );
   if (rejected.length) out.line(`rejected lines: ${rejected.map((r) => r.line).join(', ')}`);
   out.result({ ...summary, rejectedLines: rejected });
   return rejected.length ? 2 : 0;

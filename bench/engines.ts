@@ -1,0 +1,66 @@
+// The engines a benchmark runs on: PGlite in memory, and the PostgreSQL server when reachable.
+
+import { vector } from '@electric-sql/pglite-pgvector';
+import pg from 'pg';
+import { resolveConfig } from '../src/config.js';
+import type { Database } from '../src/sql/executor.js';
+import { migrate } from '../src/sql/migrate.js';
+import { PgDatabase } from '../src/sql/pg.js';
+import { PGliteDatabase } from '../src/sql/pglite.js';
+
+export const SERVER_URL =
+  process.env.TREND_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchDb {
+  name: 'pglite' | 'postgres';
+  db: Database;
+  /** The raw driver underneath, for reference measurements. */
+  raw(text: string, params?: unknown[]): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+export async function openPglite(): Promise<BenchDb> {
+  const db = await PGliteDatabase.open({ extensions: { vector } });
+  await migrate(db);
+  return {
+    name: 'pglite',
+    db,
+    raw: async (text, params) => (await db.pg.query(text, params)).rows,
+    close: () => db.close(),
+  };
+}
+
+/** A fresh database on the server, or null (with the reason printed) when it cannot be reached. */
+export async function openServer(label: string): Promise<BenchDb | null> {
+  const name = `trend_bench_${label}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    console.log(`server benchmarks skipped: ${(err as Error).message}`);
+    return null;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const config = resolveConfig({ databaseUrl: url.toString(), postgres: { poolMin: 0, poolMax: 20 } });
+  if (config.database.kind !== 'postgres') throw new Error('unreachable');
+  const { kind: _k, ...options } = config.database;
+  const db = await PgDatabase.open(options);
+  await migrate(db);
+  return {
+    name: 'postgres',
+    db,
+    raw: async (text, params) => (await db.pool.query(text, params)).rows,
+    async close() {
+      await db.close();
+      const c = new pg.Client({ connectionString: SERVER_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// docs/BENCHMARKS.md from a results object: figures, targets met or not, how to reproduce.
+import type { CacheResult } from './cache.js';
+import type { IngestResult } from './ingest.js';
+import { fmt } from './lib.js';
+import type { ReadResult } from './reads.js';
+import type { VectorResult } from './vectors.js';
+
+interface Results {
+  machine: Record<string, unknown>;
+  seconds: number;
+  ingest: IngestResult[];
+  reads: ReadResult[];
+  vectors: VectorResult[];
+  cache?: { results: CacheResult[]; ceiling?: Record<string, number> };
+}
+
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const head = (cells: string[]) => `${row(cells)}\n${row(cells.map(() => '---'))}`;
+const mark = (ok: boolean | undefined) =>
+  ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**';
+
+export function renderReport(r: Results): string {
+  const m = r.machine;
+  const server = r.ingest.find((i) => i.engine === 'postgres');
+  const embedded = r.ingest.find((i) => i.engine === 'pglite');
+  const serverReads = r.reads.filter((x) => x.engine === 'postgres');
+  const worstRead = serverReads.length
+    ? serverReads.reduce((a, b) => (a.ratio < b.ratio ? a : b))
+    : undefined;
+  const redis100 = r.cache?.results.filter((c) => c.engine === 'redis' && c.concurrency === 100) ?? [];
+  const memGet = r.cache?.results.find((c) => c.engine === 'memory' && c.op === 'get' && c.concurrency === 1);
+  const v = r.vectors[0];
+  const targets: [string, string, boolean | undefined][] = [
+    [
+      'saveBatch ≥ 0.8× raw COPY (server)',
+      server?.copy ? `${(server.saveBatch.median / server.copy.median).toFixed(2)}×` : '—',
+      server?.copy ? server.saveBatch.median / server.copy.median >= 0.8 : undefined,
+    ],
+    [
+      'saveBatch ≥ 25× one INSERT per row (server)',
+      server?.perRow ? `${(server.saveBatch.median / server.perRow.median).toFixed(1)}×` : '—',
+      server?.perRow ? server.saveBatch.median / server.perRow.median >= 25 : undefined,
+    ],
+    [
+      'every repository read ≥ 0.85× the raw driver (server)',
+      worstRead
+        ? `lowest ${worstRead.ratio.toFixed(2)}× (${worstRead.op}, ${worstRead.concurrency} callers)`
+        : '—',
+      worstRead ? worstRead.ratio >= 0.85 : undefined,
+    ],
+    [
+      'Redis through this layer ≥ 0.8× raw ioredis, 100 callers',
+      redis100.map((c) => `${c.op} ${c.ratio?.toFixed(2)}×`).join(', ') || '—',
+      redis100.length ? redis100.every((c) => (c.ratio ?? 0) >= 0.8) : undefined,
+    ],
+    [
+      'memory engine ≥ 1,000,000 gets/s',
+      memGet ? `${fmt(memGet.layer.opsPerSec)}/s` : '—',
+      memGet ? memGet.layer.opsPerSec >= 1e6 : undefined,
+    ],
+    [
+      `vector recall@10 ≥ 0.95 (ef_search ${v?.efSearch ?? '—'}, uniform random vectors)`,
+      v ? v.recallAt10.toFixed(3) : '—',
+      v ? v.recallAt10 >= 0.95 : undefined,
+    ],
+    [
+      `vector search p50 < 20 ms at ${v ? fmt(v.points) : '—'} points (PGlite)`,
+      v
+        ? `${v.searchUnfiltered.p50.toFixed(1)} ms unfiltered, ${v.searchFiltered.p50.toFixed(1)} ms with 1% filter`
+        : '—',
+      v ? v.searchUnfiltered.p50 < 20 && v.searchFiltered.p50 < 20 : undefined,
+    ],
+    [
+      'upsertBatch ≥ 2,000 vectors/s at 384-d (PGlite)',
+      v ? `${fmt(v.upsert384.median)}/s` : '—',
+      v ? v.upsert384.median >= 2000 : undefined,
+    ],
+  ];
+  const out: string[] = [];
+  out.push(`# Benchmarks
+
+Figures from \`npm run bench\` (${m.mode} mode) on ${m.date}: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB,
+Node ${m.node}, ${m.postgres}, ${m.redis}. Each figure is the median of 3 runs (spread shown); every
+ratio compares this library with the raw engine underneath **in the same run**. Not part of
+\`npm test\`, and nothing here is asserted.
+
+Reproduce: \`npm run bench\` (full, ~15 min) or \`npm run bench -- --quick\` (< 3 min, smaller sizes).
+Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; a
+\`trend_bench_*\` database is created and dropped) and \`TREND_BENCH_REDIS_URL\` (default
+\`redis://127.0.0.1:6379\`). Raw results: \`bench/results/latest.json\`.
+
+## Targets
+
+${head(['target', 'measured', 'status'])}
+${targets.map(([t, meas, ok]) => row([t, meas, mark(ok)])).join('\n')}
+`);
+  out.push(`## Ingest (rows/s)
+
+Synthetic items with realistic field sizes (title ~80 B, description ~300 B, content ~1.5 kB).
+The raw COPY time includes formatting the rows as COPY text; saveBatch's includes validation.
+
+${head(['engine', 'rows', 'saveBatch', 'all duplicates', 'raw COPY', 'COPY+upsert', 'one INSERT/row', 'raw multi-row INSERT'])}
+${r.ingest
+  .map((i) =>
+    row([
+      i.engine,
+      fmt(i.rows),
+      `${fmt(i.saveBatch.median)} (${fmt(i.saveBatch.min)}–${fmt(i.saveBatch.max)})`,
+      fmt(i.reingest.median),
+      i.copy ? fmt(i.copy.median) : '—',
+      i.copyUpsert ? fmt(i.copyUpsert.median) : '—',
+      i.perRow ? fmt(i.perRow.median) : '—',
+      i.multiRowInsert ? fmt(i.multiRowInsert.median) : '—',
+    ]),
+  )
+  .join('\n')}
+`);
+  for (const engine of ['postgres', 'pglite']) {
+    const rs = r.reads.filter((x) => x.engine === engine);
+    if (!rs.length) continue;
+    out.push(`## Reads on ${engine} (${fmt(Number((m.sizes as Record<string, number>).items))} items)
+
+Ratio = repository ops/s ÷ raw driver ops/s running the very SQL the repository sent. Plan: the
+scans of \`EXPLAIN\` for that SQL.
+
+${head(['operation', 'callers', 'repo ops/s', 'raw ops/s', 'ratio', 'p50 ms', 'p99 ms', 'plan'])}
+${rs.map((x) => row([x.op, x.concurrency, fmt(x.repo.opsPerSec), fmt(x.raw.opsPerSec), x.ratio.toFixed(2), x.repo.p50.toFixed(2), x.repo.p99.toFixed(2), x.plan])).join('\n')}
+`);
+  }
+  if (r.vectors.length) {
+    out.push(`## Vectors
+
+${head(['path', 'points', 'upsert 384-d', 'upsert 1536-d', 'HNSW build', 'upsert into index', 'search p50 / p99', '1% filter p50 / p99', 'recall@10'])}
+${r.vectors
+  .map((x) =>
+    row([
+      x.path,
+      fmt(x.points),
+      `${fmt(x.upsert384.median)}/s`,
+      `${fmt(x.upsert1536.median)}/s`,
+      `${x.indexBuildSeconds.toFixed(1)} s`,
+      `${fmt(x.incrementalUpsert384.median)}/s`,
+      `${x.searchUnfiltered.p50.toFixed(1)} / ${x.searchUnfiltered.p99.toFixed(1)} ms`,
+      `${x.searchFiltered.p50.toFixed(1)} / ${x.searchFiltered.p99.toFixed(1)} ms`,
+      x.recallAt10.toFixed(3),
+    ]),
+  )
+  .join('\n')}
+`);
+  }
+  if (r.cache) {
+    out.push(`## Cache
+
+${head(['engine', 'op', 'callers', 'this layer ops/s', 'raw ioredis ops/s', 'ratio', 'p50 ms', 'p99 ms'])}
+${r.cache.results.map((c) => row([c.engine, c.op, c.concurrency, fmt(c.layer.opsPerSec), c.raw ? fmt(c.raw.opsPerSec) : '—', c.ratio?.toFixed(2) ?? '—', c.layer.p50.toFixed(3), c.layer.p99.toFixed(3)])).join('\n')}
+${r.cache.ceiling ? `\nCeiling, \`redis-benchmark -P 16\`: get ${fmt(r.cache.ceiling.get ?? 0)}/s, set ${fmt(r.cache.ceiling.set ?? 0)}/s.\n` : ''}`);
+  }
+  if (server && embedded) {
+    out.push(`## Embedded vs server
+
+What the zero-setup default costs: saveBatch ${fmt(embedded.saveBatch.median)} rows/s on PGlite vs
+${fmt(server.saveBatch.median)} on the server (${(embedded.saveBatch.median / server.saveBatch.median).toFixed(2)}×). Reads: see the two read tables above.
+`);
+  }
+  out.push(`## Where the time goes
+
+${WHERE}
+`);
+  return out.join('\n');
+}
+
+const WHERE = `- **Vector upserts in PGlite** are bound by pgvector parsing vector text inside WebAssembly:
+  measured separately, rows of the same size as text load at ~3,000 rows/s, as \`vector(384)\` at
+  ~1,300–1,500 rows/s (COPY is no faster: the parse dominates, not the statement). PGlite takes
+  parameters as text only, so the binary vector format is not an option. Growing an HNSW index row
+  by row is slower still (~170 rows/s), which is why collections build their index once, at a
+  size threshold.
+- **Recall on uniform random vectors** is the worst case for HNSW: with nothing to exploit, the
+  graph walk must visit most of the points. 0.95 needs \`ef_search\` near 1000 at 20k points
+  (test/vector-quality.test.ts); real embeddings cluster and need far less.`;

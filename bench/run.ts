@@ -1,0 +1,214 @@
+// npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache]
+// Every figure is measured in this run against the raw engine underneath, so ratios survive a
+// noisy machine. Writes bench/results/latest.json and docs/BENCHMARKS.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { cache, REDIS_URL } from './cache.js';
+import { openPglite, openServer } from './engines.js';
+import { type IngestResult, ingest } from './ingest.js';
+import { fmt, printTable } from './lib.js';
+import { type ReadResult, reads } from './reads.js';
+import { renderReport } from './report.js';
+import { type VectorResult, vectors } from './vectors.js';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+const want = (s: string) => !only || only.includes(s);
+const SIZE = quick
+  ? {
+      ingest: 5_000,
+      items: 5_000,
+      trends: 1_000,
+      topics: 200,
+      readOps: 100,
+      vectors: 3_000,
+      wireVectors: 1_000,
+      queries: 50,
+      cache: 5_000,
+    }
+  : {
+      ingest: 100_000,
+      items: 100_000,
+      trends: 10_000,
+      topics: 2_000,
+      readOps: 1_000,
+      vectors: 50_000,
+      wireVectors: 10_000,
+      queries: 300,
+      cache: 20_000,
+    };
+const RUNS = 3;
+
+function version(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!;
+  } catch {
+    return 'unavailable';
+  }
+}
+
+const started = Date.now();
+const machine = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  postgres: version('psql', ['--version']),
+  redis: version('redis-server', ['--version']),
+  sizes: SIZE,
+};
+console.log(
+  `trend-storage benchmarks (${machine.mode}): ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
+);
+
+const ingestResults: IngestResult[] = [];
+const readResults: ReadResult[] = [];
+let vectorResults: VectorResult[] = [];
+let cacheResults: Awaited<ReturnType<typeof cache>> | undefined;
+
+if (want('ingest') || want('reads')) {
+  for (const open of [() => openServer('ingest'), openPglite]) {
+    const b = await open();
+    if (!b) continue;
+    try {
+      if (want('ingest')) {
+        console.log(`ingest on ${b.name}…`);
+        ingestResults.push(await ingest(b, SIZE.ingest, RUNS));
+        await b.db.query('TRUNCATE processed_items CASCADE');
+      }
+      if (want('reads')) {
+        console.log(`reads on ${b.name}…`);
+        readResults.push(
+          ...(await reads(
+            b,
+            { items: SIZE.items, trends: SIZE.trends, topics: SIZE.topics },
+            SIZE.readOps,
+            RUNS,
+          )),
+        );
+      }
+    } finally {
+      await b.close();
+    }
+  }
+}
+if (want('vectors')) {
+  console.log('vectors…');
+  vectorResults = await vectors(SIZE.vectors, SIZE.wireVectors, RUNS, SIZE.queries);
+}
+if (want('cache')) {
+  console.log('cache…');
+  cacheResults = await cache(SIZE.cache, RUNS);
+}
+
+for (const r of ingestResults) {
+  const rows: (string | number)[][] = [
+    ['saveBatch', fmt(r.saveBatch.median), `${fmt(r.saveBatch.min)}–${fmt(r.saveBatch.max)}`, '1.00'],
+    [
+      'saveBatch, all duplicates',
+      fmt(r.reingest.median),
+      `${fmt(r.reingest.min)}–${fmt(r.reingest.max)}`,
+      (r.reingest.median / r.saveBatch.median).toFixed(2),
+    ],
+  ];
+  for (const [name, s] of [
+    ['raw COPY FROM STDIN', r.copy],
+    ['COPY to staging + upsert (alternative)', r.copyUpsert],
+    ['one INSERT per row', r.perRow],
+    ['raw multi-row INSERT', r.multiRowInsert],
+  ] as const) {
+    if (s)
+      rows.push([
+        name,
+        fmt(s.median),
+        `${fmt(s.min)}–${fmt(s.max)}`,
+        (r.saveBatch.median / s.median).toFixed(2),
+      ]);
+  }
+  printTable(
+    `Ingest on ${r.engine}: ${fmt(r.rows)} items (rows/s; last column: saveBatch ÷ that row)`,
+    ['method', 'rows/s', 'spread', 'ratio'],
+    rows,
+  );
+}
+for (const engine of ['postgres', 'pglite']) {
+  const rs = readResults.filter((r) => r.engine === engine);
+  if (!rs.length) continue;
+  printTable(
+    `Reads on ${engine} (ops/s; ratio = repository ÷ raw driver, same SQL)`,
+    ['operation', 'conc', 'repo ops/s', 'raw ops/s', 'ratio', 'p50 ms', 'p99 ms', 'plan'],
+    rs.map((r) => [
+      r.op,
+      r.concurrency,
+      fmt(r.repo.opsPerSec),
+      fmt(r.raw.opsPerSec),
+      r.ratio.toFixed(2),
+      r.repo.p50.toFixed(2),
+      r.repo.p99.toFixed(2),
+      r.plan,
+    ]),
+  );
+}
+for (const v of vectorResults) {
+  printTable(
+    `Vectors: ${v.path}, ${fmt(v.points)} points`,
+    ['measure', 'value'],
+    [
+      ['upsertBatch 384-d (no index yet)', `${fmt(v.upsert384.median)} vectors/s`],
+      ['upsertBatch 1536-d (no index yet)', `${fmt(v.upsert1536.median)} vectors/s`],
+      ['HNSW build', `${v.indexBuildSeconds.toFixed(1)} s`],
+      ['upsert into the built index, 384-d', `${fmt(v.incrementalUpsert384.median)} vectors/s`],
+      [
+        'search unfiltered',
+        `${fmt(v.searchUnfiltered.opsPerSec)} q/s, p50 ${v.searchUnfiltered.p50.toFixed(1)} ms, p99 ${v.searchUnfiltered.p99.toFixed(1)} ms`,
+      ],
+      [
+        'search, 1% filter',
+        `${fmt(v.searchFiltered.opsPerSec)} q/s, p50 ${v.searchFiltered.p50.toFixed(1)} ms, p99 ${v.searchFiltered.p99.toFixed(1)} ms`,
+      ],
+      [`recall@10 (ef_search ${v.efSearch}, random data)`, v.recallAt10.toFixed(3)],
+    ],
+  );
+}
+if (cacheResults) {
+  printTable(
+    'Cache (ops/s; ratio = this layer ÷ raw ioredis, auto-pipelined)',
+    ['engine', 'op', 'callers', 'layer ops/s', 'raw ops/s', 'ratio', 'p50 ms', 'p99 ms'],
+    cacheResults.results.map((r) => [
+      r.engine,
+      r.op,
+      r.concurrency,
+      fmt(r.layer.opsPerSec),
+      r.raw ? fmt(r.raw.opsPerSec) : '—',
+      r.ratio?.toFixed(2) ?? '—',
+      r.layer.p50.toFixed(3),
+      r.layer.p99.toFixed(3),
+    ]),
+  );
+  if (cacheResults.ceiling)
+    console.log(
+      `redis-benchmark -P 16 (ceiling): get ${fmt(cacheResults.ceiling.get ?? 0)}/s, set ${fmt(cacheResults.ceiling.set ?? 0)}/s`,
+    );
+}
+
+const results = {
+  machine,
+  seconds: (Date.now() - started) / 1000,
+  ingest: ingestResults,
+  reads: readResults,
+  vectors: vectorResults,
+  cache: cacheResults,
+  redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+if (!only) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(results));
+console.log(
+  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/latest.json${only ? '' : ', docs/BENCHMARKS.md'}`,
+);

@@ -1,0 +1,139 @@
+// Vectors: pgvector inside PGlite (in-process, and through the wire with the pg driver).
+
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { resolveConfig } from '../src/config.js';
+import { validate } from '../src/domain/validate.js';
+import type { Executor } from '../src/sql/executor.js';
+import { migrate } from '../src/sql/migrate.js';
+import { PgDatabase } from '../src/sql/pg.js';
+import { PGliteDatabase } from '../src/sql/pglite.js';
+import { PgVectorRepository } from '../src/vector/pgvector.js';
+import { collectionOptionsSchema } from '../src/vector/types.js';
+import { unitVectors } from './data.js';
+import { type Load, load3, rate, type Stat } from './lib.js';
+
+export interface VectorResult {
+  path: string;
+  points: number;
+  upsert384: Stat;
+  upsert1536: Stat;
+  indexBuildSeconds: number;
+  incrementalUpsert384: Stat;
+  searchUnfiltered: Load;
+  searchFiltered: Load;
+  recallAt10: number;
+  efSearch: number;
+}
+
+async function measure(
+  db: Executor,
+  path: string,
+  points: number,
+  runs: number,
+  queries: number,
+): Promise<VectorResult> {
+  const config = (name: string, dimensions: number) =>
+    validate(collectionOptionsSchema, { name, dimensions });
+  const records = (n: number, dims: number, seed: number) =>
+    unitVectors(n, dims, seed).map((v, i) => ({
+      id: `p${i}`,
+      vector: v,
+      metadata: { bucket: i % 100, lang: i % 3 ? 'en' : 'de' },
+    }));
+
+  const batchN = Math.min(points, 5000);
+  const r384 = records(batchN, 384, 1);
+  const r1536 = records(Math.min(batchN, 1000), 1536, 2);
+  let c = 0;
+  const fresh = async (dims: number) => {
+    const repo = new PgVectorRepository(db, config(`bench_${dims}_${++c}`, dims), {
+      indexThreshold: 1_000_000,
+    });
+    await repo.ensureCollection();
+    return repo;
+  };
+  let target: PgVectorRepository;
+  const upsert384 = await rate(
+    runs,
+    r384.length,
+    () => target.upsertBatch(r384),
+    async () => {
+      target = await fresh(384);
+    },
+  );
+  const upsert1536 = await rate(
+    runs,
+    r1536.length,
+    () => target.upsertBatch(r1536),
+    async () => {
+      target = await fresh(1536);
+    },
+  );
+
+  // The search collection: load, then build HNSW once (the bulk path).
+  const repo = new PgVectorRepository(db, config('bench_search', 384), { indexThreshold: 1_000_000 });
+  const all = records(points, 384, 3);
+  for (let i = 0; i < all.length; i += 5000) await repo.upsertBatch(all.slice(i, i + 5000));
+  const t = performance.now();
+  await repo.buildIndex();
+  const indexBuildSeconds = (performance.now() - t) / 1000;
+  const extra = records(500, 384, 4).map((r) => ({ ...r, id: `extra${r.id}` }));
+  const incrementalUpsert384 = await rate(1, extra.length, () => repo.upsertBatch(extra));
+
+  const qs = unitVectors(200, 384, 5);
+  const searchUnfiltered = await load3(runs, queries, 1, (i) => repo.search(qs[i % 200]!, { limit: 10 }));
+  const searchFiltered = await load3(runs, queries, 1, (i) =>
+    repo.search(qs[i % 200]!, { limit: 10, filter: { field: 'bucket', eq: i % 100 } }),
+  );
+  let hits = 0;
+  const recallQueries = 50;
+  for (let i = 0; i < recallQueries; i++) {
+    const exact = new Set((await repo.search(qs[i]!, { limit: 10, exact: true })).map((m) => m.id));
+    hits += (await repo.search(qs[i]!, { limit: 10 })).filter((m) => exact.has(m.id)).length;
+  }
+  return {
+    path,
+    points,
+    upsert384,
+    upsert1536,
+    indexBuildSeconds,
+    incrementalUpsert384,
+    searchUnfiltered,
+    searchFiltered,
+    recallAt10: hits / (recallQueries * 10),
+    efSearch: repo.config.efSearch,
+  };
+}
+
+export async function vectors(
+  points: number,
+  wirePoints: number,
+  runs: number,
+  queries: number,
+): Promise<VectorResult[]> {
+  const results: VectorResult[] = [];
+  const db = await PGliteDatabase.open({ extensions: { vector } });
+  await migrate(db);
+  results.push(await measure(db, 'pgvector in PGlite (in-process)', points, runs, queries));
+  await db.close();
+
+  const pglite = await PGlite.create({ extensions: { vector } });
+  const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 1 });
+  await server.start();
+  const [host, port] = server.getServerConn().split(':');
+  const config = resolveConfig({
+    databaseUrl: `postgres://postgres@${host}:${port}/postgres`,
+    postgres: { poolMin: 0, poolMax: 1 },
+  });
+  if (config.database.kind !== 'postgres') throw new Error('unreachable');
+  const { kind: _k, ...options } = config.database;
+  const wire = await PgDatabase.open(options);
+  await migrate(wire);
+  results.push(await measure(wire, 'pgvector in PGlite via pg driver (wire)', wirePoints, runs, queries));
+  await wire.close();
+  await server.stop();
+  await pglite.close();
+  return results;
+}
