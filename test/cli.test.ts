@@ -1,10 +1,13 @@
 // The built binary, driven as a child process: output and exit codes as a person or a script sees them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { embeddedEnv, run } from './support/cli.js';
 import { createServerDatabase, describeServer, SERVER_URL } from './support/engines.js';
 import { REDIS_URL } from './support/redis.js';
+
+// Each test launches the binary several times, each booting PGlite: slow on a loaded CI machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const COMMANDS = ['migrate', 'verify', 'demo', 'import', 'stats', 'cleanup', 'refresh-views'];
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
