@@ -15,25 +15,22 @@ import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, TOPIC_COLUMNS, type TopicRow, toItem, toTopic } from './mapping.js';
+import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
 
-const FIELDS = {
-  title: ['title', (p: string) => p],
-  summary: ['summary', (p: string) => p],
-  category: ['category', (p: string) => `${p}::category_type`],
-  sources: ['sources', (p: string) => `${p}::text[]::source_type[]`],
-  itemCount: ['item_count', (p: string) => `${p}::int`],
-  totalEngagement: ['total_engagement', (p: string) => `${p}::jsonb`],
-  firstSeen: ['first_seen', (p: string) => `coalesce(${p}::timestamptz, now())`],
-  language: ['language', (p: string) => p],
-  keywords: ['keywords', (p: string) => `${p}::text[]`],
-  metadata: ['metadata', (p: string) => `${p}::jsonb`],
-} as const;
-type Field = keyof typeof FIELDS;
-const FIELD_NAMES = Object.keys(FIELDS) as Field[];
-const JSON_FIELDS = new Set<Field>(['totalEngagement', 'metadata']);
-const bind = (field: Field, value: unknown) =>
-  JSON_FIELDS.has(field) ? JSON.stringify(value) : (value ?? null);
-const updateSchema = patchSchema(topicSchema, FIELD_NAMES);
+const COLUMNS: Columns<keyof Omit<TopicInput, 'id' | 'embedding'>> = {
+  title: { name: 'title', cast: cast.text },
+  summary: { name: 'summary', cast: cast.text },
+  category: { name: 'category', cast: cast.category },
+  sources: { name: 'sources', cast: cast.sources },
+  // Once the topic exists its item_count belongs to the topic_items trigger.
+  itemCount: { name: 'item_count', cast: cast.int, insertOnly: true },
+  totalEngagement: { name: 'total_engagement', cast: cast.jsonb, json: true },
+  firstSeen: { name: 'first_seen', cast: cast.timestamptz, keepWhenOmitted: true },
+  language: { name: 'language', cast: cast.text },
+  keywords: { name: 'keywords', cast: cast.texts },
+  metadata: { name: 'metadata', cast: cast.jsonb, json: true },
+};
+const updateSchema = patchSchema(topicSchema, Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]);
 
 const topicSearchSchema = z
   .object({
@@ -60,29 +57,9 @@ export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding'>>;
 export class TopicRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Inserts the topic, or replaces it when `id` names an existing one. Returns its id. */
+  /** Inserts the topic, or replaces it when `id` names an existing one (keeping firstSeen when omitted). */
   async save(topic: TopicInput): Promise<string> {
-    const t = validate(topicSchema, topic, 'topic');
-    const p = new Params();
-    const values = FIELD_NAMES.map((f) => FIELDS[f][1](p.add(bind(f, t[f]))));
-    const columns = FIELD_NAMES.map((f) => FIELDS[f][0]);
-    const firstSeen = p.add(t.firstSeen ?? null);
-    // item_count belongs to the topic_items trigger once the topic exists.
-    const sets = columns
-      .filter((c) => c !== 'item_count')
-      .map((c) =>
-        c === 'first_seen'
-          ? `first_seen = coalesce(${firstSeen}::timestamptz, topics.first_seen)`
-          : `${c} = EXCLUDED.${c}`,
-      );
-    const [row] = await this.db.query<{ id: string }>(
-      `INSERT INTO topics (id, ${columns.join(', ')})
-       VALUES (coalesce(${p.add(t.id ?? null)}::uuid, gen_random_uuid()), ${values.join(', ')})
-       ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')}
-       RETURNING id`,
-      p.values,
-    );
-    return row!.id;
+    return upsertById(this.db, 'topics', COLUMNS, validate(topicSchema, topic, 'topic'));
   }
 
   async get(id: string): Promise<Topic | null> {
@@ -93,22 +70,13 @@ export class TopicRepository {
 
   async update(id: string, patch: TopicPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
-    const fields = validate(updateSchema, patch, 'patch');
-    const given = FIELD_NAMES.filter((f) => fields[f] !== undefined);
-    if (given.length === 0) return (await this.get(id)) !== null;
-    const p = new Params();
-    const sets = given.map((f) => `${FIELDS[f][0]} = ${FIELDS[f][1](p.add(bind(f, fields[f])))}`);
-    const rows = await this.db.query(
-      `UPDATE topics SET ${sets.join(', ')} WHERE id = ${p.add(id)} RETURNING 1`,
-      p.values,
-    );
-    return rows.length > 0;
+    return updateById(this.db, 'topics', COLUMNS, id, validate(updateSchema, patch, 'patch'));
   }
 
   /** Deletes the topic; its trends and links go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<boolean> {
     validate(uuidSchema, id, 'id');
-    return (await this.db.query('DELETE FROM topics WHERE id = $1 RETURNING 1', [id])).length > 0;
+    return deleteById(this.db, 'topics', id);
   }
 
   /** Newest first, or by relevance when `q` is given. */

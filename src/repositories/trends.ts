@@ -15,37 +15,31 @@ import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery } from '../sql/params.js';
 import { TREND_COLUMNS, type TrendRow, toTrend } from './mapping.js';
+import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
 
-/** Each writable field: its column and the SQL that turns the bound parameter into the column's type. */
-const FIELDS = {
-  topicId: ['topic_id', (p: string) => `${p}::uuid`],
-  rank: ['rank', (p: string) => `${p}::int`],
-  title: ['title', (p: string) => p],
-  summary: ['summary', (p: string) => p],
-  keyPoints: ['key_points', (p: string) => `${p}::text[]`],
-  category: ['category', (p: string) => `${p}::category_type`],
-  state: ['state', (p: string) => `${p}::trend_state`],
-  score: ['score', (p: string) => `${p}::float8`],
-  sources: ['sources', (p: string) => `${p}::text[]::source_type[]`],
-  itemCount: ['item_count', (p: string) => `${p}::int`],
-  totalEngagement: ['total_engagement', (p: string) => `${p}::jsonb`],
-  velocity: ['velocity', (p: string) => `${p}::float8`],
-  firstSeen: ['first_seen', (p: string) => `coalesce(${p}::timestamptz, now())`],
-  peakEngagementAt: ['peak_engagement_at', (p: string) => `${p}::timestamptz`],
-  language: ['language', (p: string) => p],
-  keywords: ['keywords', (p: string) => `${p}::text[]`],
-  relatedTrendIds: ['related_trend_ids', (p: string) => `${p}::uuid[]`],
-  metadata: ['metadata', (p: string) => `${p}::jsonb`],
-} as const;
-type Field = keyof typeof FIELDS;
-const FIELD_NAMES = Object.keys(FIELDS) as Field[];
-
-const JSON_FIELDS = new Set<Field>(['totalEngagement', 'metadata']);
-const bind = (field: Field, value: unknown) =>
-  JSON_FIELDS.has(field) ? JSON.stringify(value) : (value ?? null);
+const COLUMNS: Columns<keyof Omit<TrendInput, 'id' | 'embedding'>> = {
+  topicId: { name: 'topic_id', cast: cast.uuid },
+  rank: { name: 'rank', cast: cast.int },
+  title: { name: 'title', cast: cast.text },
+  summary: { name: 'summary', cast: cast.text },
+  keyPoints: { name: 'key_points', cast: cast.texts },
+  category: { name: 'category', cast: cast.category },
+  state: { name: 'state', cast: cast.state },
+  score: { name: 'score', cast: cast.float },
+  sources: { name: 'sources', cast: cast.sources },
+  itemCount: { name: 'item_count', cast: cast.int },
+  totalEngagement: { name: 'total_engagement', cast: cast.jsonb, json: true },
+  velocity: { name: 'velocity', cast: cast.float },
+  firstSeen: { name: 'first_seen', cast: cast.timestamptz, keepWhenOmitted: true },
+  peakEngagementAt: { name: 'peak_engagement_at', cast: cast.timestamptz },
+  language: { name: 'language', cast: cast.text },
+  keywords: { name: 'keywords', cast: cast.texts },
+  relatedTrendIds: { name: 'related_trend_ids', cast: cast.uuids },
+  metadata: { name: 'metadata', cast: cast.jsonb, json: true },
+};
 
 // Partial updates: the same rules as save, no defaults, nothing unknown.
-const updateSchema = patchSchema(trendSchema, FIELD_NAMES);
+const updateSchema = patchSchema(trendSchema, Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]);
 
 const SORTS: Record<NonNullable<TrendFilter['sort']>, string> = {
   rank: 'rank ASC, score DESC',
@@ -59,28 +53,9 @@ export type TrendPatch = Partial<Omit<TrendInput, 'id' | 'embedding'>>;
 export class TrendRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Inserts the trend, or replaces it when `id` names an existing one. Returns its id. */
+  /** Inserts the trend, or replaces it when `id` names an existing one (keeping firstSeen when omitted). */
   async save(trend: TrendInput): Promise<string> {
-    const t = validate(trendSchema, trend, 'trend');
-    const p = new Params();
-    const values = FIELD_NAMES.map((f) => FIELDS[f][1](p.add(bind(f, t[f]))));
-    const columns = FIELD_NAMES.map((f) => FIELDS[f][0]);
-    // Re-saving without firstSeen keeps the stored one rather than resetting it to now().
-    const firstSeen = p.add(t.firstSeen ?? null);
-    const sets = columns.map((c) =>
-      c === 'first_seen'
-        ? `first_seen = coalesce(${firstSeen}::timestamptz, trends.first_seen)`
-        : `${c} = EXCLUDED.${c}`,
-    );
-    const id = p.add(t.id ?? null);
-    const [row] = await this.db.query<{ id: string }>(
-      `INSERT INTO trends (id, ${columns.join(', ')})
-       VALUES (coalesce(${id}::uuid, gen_random_uuid()), ${values.join(', ')})
-       ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')}
-       RETURNING id`,
-      p.values,
-    );
-    return row!.id;
+    return upsertById(this.db, 'trends', COLUMNS, validate(trendSchema, trend, 'trend'));
   }
 
   async get(id: string): Promise<Trend | null> {
@@ -92,21 +67,12 @@ export class TrendRepository {
   /** Changes only the given fields. False when no trend has that id. */
   async update(id: string, patch: TrendPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
-    const fields = validate(updateSchema, patch, 'patch');
-    const given = FIELD_NAMES.filter((f) => f in fields && fields[f] !== undefined);
-    if (given.length === 0) return (await this.get(id)) !== null;
-    const p = new Params();
-    const sets = given.map((f) => `${FIELDS[f][0]} = ${FIELDS[f][1](p.add(bind(f, fields[f])))}`);
-    const rows = await this.db.query(
-      `UPDATE trends SET ${sets.join(', ')} WHERE id = ${p.add(id)} RETURNING 1`,
-      p.values,
-    );
-    return rows.length > 0;
+    return updateById(this.db, 'trends', COLUMNS, id, validate(updateSchema, patch, 'patch'));
   }
 
   async delete(id: string): Promise<boolean> {
     validate(uuidSchema, id, 'id');
-    return (await this.db.query('DELETE FROM trends WHERE id = $1 RETURNING 1', [id])).length > 0;
+    return deleteById(this.db, 'trends', id);
   }
 
   /** Trends matching every given field of the filter. `q` ranks by relevance unless `sort` is set. */
