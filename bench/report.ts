@@ -84,7 +84,7 @@ Node ${m.node}, ${m.postgres}, ${m.redis}. Each figure is the median of 3 runs (
 ratio compares this library with the raw engine underneath **in the same run**. Not part of
 \`npm test\`, and nothing here is asserted.
 
-Reproduce: \`npm run bench\` (full, ~30 min; ingest size \`--ingest=N\`, 20k by default) or \`npm run bench -- --quick\` (~6 min on this machine, smaller sizes).
+Reproduce: \`npm run bench\` (full, ~30 min; ingest size \`--ingest=N\`, 20k by default) or \`npm run bench -- --quick\` (2.5 min here, small sizes; writes bench/results/smoke.json only).
 Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; a
 \`trend_bench_*\` database is created and dropped) and \`TREND_BENCH_REDIS_URL\` (default
 \`redis://127.0.0.1:6379\`). Raw results: \`bench/results/latest.json\`.

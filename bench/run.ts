@@ -20,15 +20,15 @@ const only = process.argv
 const want = (s: string) => !only || only.includes(s);
 const SIZE = quick
   ? {
-      ingest: 5_000,
-      items: 5_000,
-      trends: 1_000,
-      topics: 200,
-      readOps: 100,
-      vectors: 3_000,
-      wireVectors: 1_000,
-      queries: 50,
-      cache: 5_000,
+      ingest: 2_000,
+      items: 2_000,
+      trends: 500,
+      topics: 100,
+      readOps: 50,
+      vectors: 1_000,
+      wireVectors: 500,
+      queries: 30,
+      cache: 2_000,
     }
   : {
       ingest: 20_000,
@@ -86,7 +86,7 @@ if (want('ingest') || want('reads')) {
       }
       if (want('reads')) {
         console.log(`reads on ${b.name}…`);
-        setBudget(quick ? 500 : 2500); // per measurement: slow queries stop early, fast ones reach readOps
+        setBudget(quick ? 200 : 2500); // per measurement: slow queries stop early, fast ones reach readOps
         readResults.push(
           ...(await reads(
             b,
@@ -211,8 +211,13 @@ const results = {
   redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-if (!only) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(results));
+// --quick and --only are smoke checks: they never replace the full figures in docs/BENCHMARKS.md.
+const full = !quick && !only;
+writeFileSync(
+  new URL(`./results/${full ? 'latest' : 'smoke'}.json`, import.meta.url),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
+if (full) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(results));
 console.log(
   `\ndone in ${results.seconds.toFixed(0)} s → bench/results/latest.json${only ? '' : ', docs/BENCHMARKS.md'}`,
 );
