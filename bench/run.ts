@@ -216,8 +216,8 @@ const full = !quick && !only;
 writeFileSync(
   new URL(`./results/${full ? 'latest' : 'smoke'}.json`, import.meta.url),
   `${JSON.stringify(results, null, 2)}\n`,
-  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/${full ? 'latest.json, docs/BENCHMARKS.md' : 'smoke.json'}`,
+);
 if (full) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(results));
 console.log(
-  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/latest.json${only ? '' : ', docs/BENCHMARKS.md'}`,
+  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/${full ? 'latest.json, docs/BENCHMARKS.md' : 'smoke.json'}`,
 );
