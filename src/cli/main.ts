@@ -8,7 +8,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { refreshViewsCommand } from './commands/refresh-views.js';
 import { statsCommand } from './commands/stats.js';
 import { verifyCommand } from './commands/verify.js';
-import { color, output } from './output.js';
+import { errorColor, output } from './output.js';
 
 const program = new Command('trend-storage')
   .description(
@@ -18,7 +18,7 @@ const program = new Command('trend-storage')
   )
   .option('--json', 'machine-readable output (one JSON document on stdout)')
   .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(color.red(text)) });
+  .configureOutput({ outputError: (text, write) => write(errorColor.red(text)) });
 
 /** Runs a command and turns its outcome into an exit code: no stack traces for people. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
@@ -33,7 +33,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
             ? err.message
             : String(err);
       if (program.opts().json) console.log(JSON.stringify({ error: message }));
-      else console.error(color.red(`trend-storage: ${message}`));
+      else console.error(errorColor.red(`trend-storage: ${message}`));
       process.exitCode = 1;
     }
   };

@@ -1,7 +1,18 @@
 import pc from 'picocolors';
 
-// picocolors honours NO_COLOR and FORCE_COLOR and turns colour off when stdout is not a TTY.
-export const color = pc;
+/**
+ * Colour is for a person at a terminal. NO_COLOR wins, FORCE_COLOR forces it; a pipe, a file or
+ * a CI log stays plain. (picocolors' own default turns colour on whenever `CI` is set.)
+ */
+function wantsColor(stream: NodeJS.WriteStream): boolean {
+  const { NO_COLOR, FORCE_COLOR, TERM } = process.env;
+  if (NO_COLOR) return false;
+  if (FORCE_COLOR && !['0', 'false'].includes(FORCE_COLOR)) return true;
+  return stream.isTTY === true && TERM !== 'dumb';
+}
+
+export const color = pc.createColors(wantsColor(process.stdout));
+export const errorColor = pc.createColors(wantsColor(process.stderr));
 
 export interface Out {
   json: boolean;

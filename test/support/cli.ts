@@ -14,13 +14,14 @@ export interface Run {
   ms: number;
 }
 
-/** The environment without any server configuration: the embedded default. */
+/** The environment without any server configuration or colour setting: the embedded default. */
 export function embeddedEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
     if (/^(DATABASE_URL|POSTGRES_|REDIS_|QDRANT_|TREND_DATA_DIR|FORCE_COLOR|NO_COLOR)/.test(k)) delete env[k];
   }
-  return { ...env, TREND_DATA_DIR: mkdtempSync(join(tmpdir(), 'ts-cli-')), ...extra };
+  // CI=true as on a CI machine: output to a pipe must stay plain there too.
+  return { ...env, CI: 'true', TREND_DATA_DIR: mkdtempSync(join(tmpdir(), 'ts-cli-')), ...extra };
 }
 
 export function run(

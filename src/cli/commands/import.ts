@@ -4,7 +4,7 @@ import { StorageError } from '../../domain/errors.js';
 import { type ProcessedItemInput, processedItemSchema } from '../../domain/models.js';
 import { validate } from '../../domain/validate.js';
 import { createStorage } from '../../storage.js';
-import { color, type Out } from '../output.js';
+import { errorColor, type Out } from '../output.js';
 import { progress } from '../progress.js';
 
 const BATCH = 1000;
@@ -49,7 +49,7 @@ export async function importCommand(out: Out, file: string, opts: { quiet?: bool
 
   const reject = (line: number, reason: string) => {
     rejected.push({ line, reason });
-    if (!out.json) console.error(color.yellow(`line ${line}: ${reason}`));
+    if (!out.json) console.error(errorColor.yellow(`line ${line}: ${reason}`));
   };
 
   try {
