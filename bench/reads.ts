@@ -14,6 +14,7 @@ class Recorder implements Executor {
     return [];
   }
   async exec(): Promise<void> {}
+  async copyIn(): Promise<void> {}
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
     return fn(this);
   }

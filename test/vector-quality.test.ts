@@ -63,32 +63,44 @@ test('HNSW top-10 recall against exact search is at least 0.95 over 100 queries'
   expect(recall).toBeGreaterThanOrEqual(0.95);
 }, 300_000);
 
-test('a 1% filter with limit 50 returns exactly 50 matching points, best first', async () => {
+test('a 1% filter returns exactly the top 50 of an exact search, even at a tiny ef_search', async () => {
   for (let q = 0; q < 5; q++) {
-    const found = await repo.search(unitVector(), { limit: 50, filter: { field: 'bucket', eq: q } });
+    const query = unitVector();
+    const filter = { field: 'bucket', eq: q };
+    const found = await repo.search(query, { limit: 50, filter, efSearch: 10 });
+    const exact = await repo.search(query, { limit: 50, filter, exact: true });
     expect(found).toHaveLength(50);
-    expect(found.every((m) => m.metadata.bucket === q)).toBe(true);
-    const scores = found.map((m) => m.score);
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(found.map((m) => m.id)).toEqual(exact.map((m) => m.id));
   }
 });
 
-test('a filter matching fewer points than the limit returns all of them (exact fallback)', async () => {
-  const found = await repo.search(unitVector(), {
-    limit: 50,
-    filter: {
-      and: [
-        { field: 'bucket', eq: 3 },
-        { field: 'group', eq: 2 },
-      ],
-    },
-  });
-  const expected = await repo.count({
+test('a broad filter walks the index: limit results, all matching, best first, high recall', async () => {
+  let hits = 0;
+  for (let q = 0; q < 10; q++) {
+    const query = unitVector();
+    const filter = { field: 'group', in: [0, 1, 2, 3] }; // 4/7 of the points: far above the exact threshold
+    const found = await repo.search(query, { limit: 50, filter });
+    expect(found).toHaveLength(50);
+    expect(found.every((m) => [0, 1, 2, 3].includes(m.metadata.group as number))).toBe(true);
+    const scores = found.map((m) => m.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const exact = new Set((await repo.search(query, { limit: 50, filter, exact: true })).map((m) => m.id));
+    hits += found.filter((m) => exact.has(m.id)).length;
+  }
+  expect(hits / 500).toBeGreaterThanOrEqual(0.9);
+});
+
+test('when the index walk comes back short, the search is redone exactly', async () => {
+  // exactSearchBelow 0: always walk the graph first, so a tiny result set takes the fallback.
+  const walking = new PgVectorRepository(db, repo.config, { indexThreshold: N, exactSearchBelow: 0 });
+  const filter = {
     and: [
       { field: 'bucket', eq: 3 },
       { field: 'group', eq: 2 },
     ],
-  });
+  };
+  const expected = await repo.count(filter);
   expect(expected).toBeGreaterThan(0);
+  const found = await walking.search(unitVector(), { limit: 50, filter, efSearch: 10 });
   expect(found).toHaveLength(Math.min(50, expected));
 });

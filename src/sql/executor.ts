@@ -11,6 +11,11 @@ export interface Executor {
   /** A script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
   /**
+   * `COPY table (columns) FROM STDIN` in PostgreSQL's binary format (see copy-binary.ts).
+   * `table` and `columns` are identifiers the library built, never caller text.
+   */
+  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
+  /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws.
    * Nested calls use a savepoint. Serialization failures and deadlocks are retried on the
    * outermost transaction, so `fn` must be safe to run again.

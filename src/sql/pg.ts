@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectionError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
@@ -56,6 +59,17 @@ class ClientExecutor implements Executor {
 
   async exec(script: string): Promise<void> {
     await this.query(script);
+  }
+
+  async copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    try {
+      const sink = this.client.query(
+        copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`),
+      );
+      await pipeline(Readable.from([data]), sink);
+    } catch (err) {
+      throw mapDriverError(err);
+    }
   }
 
   async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
@@ -158,6 +172,10 @@ export class PgDatabase implements Database {
 
   async exec(script: string): Promise<void> {
     await this.query(script);
+  }
+
+  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    return this.transaction((tx) => tx.copyIn(table, columns, data));
   }
 
   async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {

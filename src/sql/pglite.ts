@@ -96,6 +96,23 @@ export class PGliteDatabase implements Database {
     });
   }
 
+  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    // PGlite reads COPY input from a blob it mounts at /dev/blob.
+    return this.#exclusive(async () => {
+      try {
+        await this.pg.query(
+          `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`,
+          [],
+          {
+            blob: new Blob([data]),
+          },
+        );
+      } catch (err) {
+        throw mapDriverError(err);
+      }
+    });
+  }
+
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
     const outer = this.#tx.getStore();
     if (outer && !outer.done) return this.#savepoint(fn);

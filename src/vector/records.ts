@@ -25,6 +25,8 @@ export function checkIds(ids: unknown, field = 'ids'): string[] {
   return validate(z.array(idSchema).max(100_000), ids, field);
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** A vector of the collection's dimension, finite, normalised for cosine (as Qdrant stores it). */
 export function checkVector(vector: unknown, config: CollectionConfig, field = 'vector'): number[] {
   if (!Array.isArray(vector)) throw new ValidationError(field, 'must be an array of numbers');
@@ -36,6 +38,8 @@ export function checkVector(vector: unknown, config: CollectionConfig, field = '
     const x = vector[i];
     if (typeof x !== 'number' || !Number.isFinite(x))
       throw new ValidationError(`${field}[${i}]`, 'must be a finite number');
+    // Both engines store float32: a larger magnitude would become infinite.
+    if (Math.abs(x) > FLOAT32_MAX) throw new ValidationError(`${field}[${i}]`, 'must fit in a 32-bit float');
     norm += x * x;
   }
   if (config.distance !== 'cosine') return vector as number[];

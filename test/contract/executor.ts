@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { IntegrityError, StorageError, ValidationError } from '../../src/domain/errors.js';
+import { encodeBinaryCopy } from '../../src/sql/copy-binary.js';
 import { migrate } from '../../src/sql/migrate.js';
 import type { SqlEngine, TestDatabase } from '../support/engines.js';
 
@@ -142,5 +143,25 @@ export function executorContract(engine: SqlEngine): void {
     expect((err as StorageError).code).toBe('42P01');
     const bad = await t.db.query(`SELECT 'not-a-uuid'::uuid`).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ValidationError);
+  });
+
+  test('copyIn loads binary COPY input exactly, and a malformed one is an error that writes nothing', async () => {
+    await t.db.exec('CREATE TABLE copied (id text, doc jsonb)');
+    const rows = [
+      ['plain', { a: 1 }],
+      ["quote ' and \\ backslash; --", { nested: { list: [1, 'two', null, true] } }],
+      ['', {}],
+      ['emoji 🚀 and ünïcode', { text: 'tab\there' }],
+    ] as const;
+    await t.db.copyIn(
+      'copied',
+      ['id', 'doc'],
+      encodeBinaryCopy(rows.map(([id, doc]) => [{ text: id }, { jsonb: JSON.stringify(doc) }])),
+    );
+    const back = await t.db.query<{ id: string; doc: unknown }>('SELECT id, doc FROM copied ORDER BY id');
+    expect(back).toEqual([...rows].map(([id, doc]) => ({ id, doc })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+    const truncated = encodeBinaryCopy([[{ text: 'x' }, { jsonb: '{}' }]]).slice(0, -4);
+    await expect(t.db.copyIn('copied', ['id', 'doc'], truncated)).rejects.toBeInstanceOf(StorageError);
+    expect(await t.db.query('SELECT 1 FROM copied')).toHaveLength(rows.length);
   });
 }

@@ -187,6 +187,25 @@ export function vectorContract(engine: VectorEngine): void {
     for (const [i, x] of stored.entries()) expect(x).toBeCloseTo(expected[i]!, 5);
   });
 
+  test('a large batch stores exactly what single upserts store (float32), metadata intact', async () => {
+    const r = repo({ name: 'batch_vs_single', dimensions: DIM, distance: 'euclid' });
+    const awkward = all.map((p, i) => ({
+      ...p,
+      id: `${p.id} ü'"\\;${i}`,
+      vector: p.vector.map((x, j) => x * 10 ** (((i + j) % 7) - 3) + 1 / 3),
+    }));
+    await r.upsertBatch(awkward); // 24 records: the bulk path where an engine has one
+    const single = repo({ name: 'batch_vs_single_one', dimensions: DIM, distance: 'euclid' });
+    for (const p of awkward) await single.upsert(p.id, p.vector, p.metadata);
+    const ids = awkward.map((p) => p.id);
+    const [bulk, one] = [await r.getMany(ids), await single.getMany(ids)];
+    expect(bulk).toEqual(one);
+    for (const [i, got] of bulk.entries()) {
+      expect(got!.vector.map(Math.fround)).toEqual(awkward[i]!.vector.map(Math.fround)); // float32, exactly
+      expect(got!.metadata).toEqual(awkward[i]!.metadata);
+    }
+  });
+
   for (const d of ['cosine', 'euclid', 'dot'] as const) {
     test(`search (${d}): best first, scores by Qdrant's definition`, async () => {
       const r = repo({ name: `contract_${d}`, dimensions: DIM, distance: d });
