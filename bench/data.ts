@@ -59,3 +59,28 @@ export function unitVectors(n: number, dims: number, seed = 7): number[][] {
     return v.map((x) => x / norm);
   });
 }
+
+/**
+ * Embedding-like unit vectors: points scattered around `clusters` random topic centres, as text
+ * embeddings gather by topic. Noise of norm ~1 puts two points of one topic at cosine ~0.5 and
+ * points of different topics near 0. `seed` picks the points; the centres depend on `centresSeed`
+ * only, so queries drawn with another seed fall into the same topics.
+ */
+export function clusteredVectors(
+  n: number,
+  dims: number,
+  seed: number,
+  clusters = 1000,
+  centresSeed = 11,
+): number[][] {
+  const centres = unitVectors(clusters, dims, centresSeed);
+  const r = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const sigma = 1 / Math.sqrt(dims);
+  return Array.from({ length: n }, () => {
+    const c = centres[Math.floor(r() * clusters)]!;
+    const v = c.map((x) => x + gauss() * sigma);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+}

@@ -5,6 +5,7 @@ import type { JsonObject, VectorMatch } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
 import { encodeBinaryCopy } from '../sql/copy-binary.js';
 import type { Executor } from '../sql/executor.js';
+import { mergeGinPending } from '../sql/gin.js';
 import { Params } from '../sql/params.js';
 import { datetimeExpr, fieldSchema, filterToSql, numberExpr, type VectorFilter } from './filter.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from './records.js';
 import type {
   CollectionConfig,
+  CollectionShape,
   PayloadIndexType,
   ScrollOptions,
   SearchOptions,
@@ -26,7 +28,7 @@ import type {
   VectorRecord,
   VectorRepository,
 } from './types.js';
-import { PAYLOAD_INDEX_TYPES } from './types.js';
+import { collectionNameSchema, PAYLOAD_INDEX_TYPES } from './types.js';
 
 /** HNSW on `vector` is limited to 2,000 dimensions, on `halfvec` to 4,000; beyond that, exact search. */
 const HNSW_VECTOR_MAX = 2000;
@@ -208,6 +210,15 @@ export class PgVectorRepository implements VectorRepository {
     return rows.map((r) => r.name);
   }
 
+  async describeCollection(name: string): Promise<CollectionShape | null> {
+    validate(collectionNameSchema, name, 'name');
+    const [row] = await this.db.query<CollectionShape>(
+      'SELECT name, dimensions, distance FROM trend_vector_collections WHERE name = $1',
+      [name],
+    );
+    return row ?? null;
+  }
+
   async createPayloadIndex(field: string, type: PayloadIndexType = 'keyword'): Promise<void> {
     validate(fieldSchema, field, 'field');
     validate(z.enum(PAYLOAD_INDEX_TYPES), type, 'type');
@@ -273,6 +284,7 @@ export class PgVectorRepository implements VectorRepository {
         }
       });
     }
+    await mergeGinPending(this.db, [`${this.#table}_metadata`]);
     if (!this.#indexed && this.#threshold > 0 && (await this.count()) >= this.#threshold)
       await this.buildIndex();
     return checked.length;

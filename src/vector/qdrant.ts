@@ -16,6 +16,9 @@ import {
 } from './records.js';
 import {
   type CollectionConfig,
+  type CollectionShape,
+  collectionNameSchema,
+  DISTANCES,
   PAYLOAD_INDEX_TYPES,
   type PayloadIndexType,
   type ScrollOptions,
@@ -98,14 +101,12 @@ export class QdrantVectorRepository implements VectorRepository {
 
   async #create(): Promise<void> {
     const c = this.config;
-    const { exists } = await this.#call('collectionExists', (q) => q.collectionExists(c.name));
-    if (exists) {
-      const info = await this.#call('getCollection', (q) => q.getCollection(c.name));
-      const vectors = info.config.params.vectors as { size?: number; distance?: string } | undefined;
-      if (vectors?.size !== c.dimensions || vectors?.distance !== QDRANT_DISTANCE[c.distance]) {
+    const existing = await this.describeCollection(c.name);
+    if (existing) {
+      if (existing.dimensions !== c.dimensions || existing.distance !== c.distance) {
         throw new ValidationError(
           'collection',
-          `${c.name} exists with ${vectors?.size} dimensions and ${vectors?.distance} distance, not ${c.dimensions} and ${QDRANT_DISTANCE[c.distance]}`,
+          `${c.name} exists with ${existing.dimensions} dimensions and ${existing.distance} distance, not ${c.dimensions} and ${c.distance}`,
         );
       }
     } else {
@@ -136,6 +137,19 @@ export class QdrantVectorRepository implements VectorRepository {
   async listCollections(): Promise<string[]> {
     const { collections } = await this.#call('getCollections', (q) => q.getCollections());
     return collections.map((c) => c.name).sort();
+  }
+
+  async describeCollection(name: string): Promise<CollectionShape | null> {
+    validate(collectionNameSchema, name, 'name');
+    const { exists } = await this.#call('collectionExists', (q) => q.collectionExists(name));
+    if (!exists) return null;
+    const info = await this.#call('getCollection', (q) => q.getCollection(name));
+    const vectors = info.config.params.vectors as { size?: number; distance?: string } | undefined;
+    const distance = DISTANCES.find((d) => QDRANT_DISTANCE[d] === vectors?.distance);
+    if (typeof vectors?.size !== 'number' || !distance) {
+      throw new StorageError(`Qdrant collection ${name} does not hold one unnamed vector per point`);
+    }
+    return { name, dimensions: vectors.size, distance };
   }
 
   async createPayloadIndex(field: string, type: PayloadIndexType = 'keyword'): Promise<void> {

@@ -13,9 +13,11 @@ export const DEFAULT_DIMENSIONS = 1536;
 /** Lower-case identifiers: they become table names (pgvector) and collection names (Qdrant). */
 export const COLLECTION_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 
+export const collectionNameSchema = z.string().regex(COLLECTION_PATTERN, 'must match [a-z][a-z0-9_]{0,47}');
+
 export const collectionOptionsSchema = z
   .object({
-    name: z.string().regex(COLLECTION_PATTERN, 'must match [a-z][a-z0-9_]{0,47}').default(DEFAULT_COLLECTION),
+    name: collectionNameSchema.default(DEFAULT_COLLECTION),
     dimensions: z.number().int().min(1).max(16_000).default(DEFAULT_DIMENSIONS),
     distance: z.enum(DISTANCES).default('cosine'),
     /** HNSW graph degree and build beam (pgvector; Qdrant's hnsw_config). */
@@ -29,6 +31,8 @@ export const collectionOptionsSchema = z
   .strict();
 export type CollectionOptions = z.input<typeof collectionOptionsSchema>;
 export type CollectionConfig = z.output<typeof collectionOptionsSchema>;
+
+export type CollectionShape = Pick<CollectionConfig, 'name' | 'dimensions' | 'distance'>;
 
 export interface VectorRecord {
   id: string;
@@ -78,6 +82,11 @@ export interface VectorRepository {
   dropCollection(): Promise<boolean>;
   /** Every collection of this engine. */
   listCollections(): Promise<string[]>;
+  /**
+   * The shape of an existing collection of this engine (null when there is none), so it can be
+   * opened again by name: `storage.vectors(await v.describeCollection(name))`.
+   */
+  describeCollection(name: string): Promise<CollectionShape | null>;
   createPayloadIndex(field: string, type?: PayloadIndexType): Promise<void>;
   upsert(id: string, vector: readonly number[], metadata?: JsonObject): Promise<true>;
   /** Returns how many distinct ids were written. */

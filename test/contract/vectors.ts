@@ -154,6 +154,19 @@ export function vectorContract(engine: VectorEngine): void {
     expect(await scratch.listCollections()).not.toContain('scratch');
   });
 
+  test('describeCollection gives what it takes to open an existing collection by name', async () => {
+    const any = cosine();
+    expect(await any.describeCollection('contract_euclid')).toEqual({
+      name: 'contract_euclid',
+      dimensions: DIM,
+      distance: 'euclid',
+    });
+    expect(await any.describeCollection('no_such_collection')).toBeNull();
+    await expect(any.describeCollection('Bad-Name')).rejects.toBeInstanceOf(ValidationError);
+    const reopened = env.repo((await any.describeCollection('contract_dot'))!);
+    expect(await reopened.count()).toBe(all.length);
+  });
+
   test('points: upsert, get, getMany, overwrite, delete, deleteMany, count', async () => {
     const r = repo({ name: 'points', dimensions: DIM, distance: 'euclid' });
     expect(await r.upsert('a', [1, 2, 3, 4], { k: 'v', deep: { x: [1, null] } })).toBe(true);

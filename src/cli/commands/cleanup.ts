@@ -36,13 +36,8 @@ export async function cleanupCommand(
           c.endsWith(ITEM_COLLECTION_SUFFIX),
         );
         for (const name of collections) {
-          const [meta] = await storage.db.query<{
-            dimensions: number;
-            distance: 'cosine' | 'euclid' | 'dot';
-          }>('SELECT dimensions, distance FROM trend_vector_collections WHERE name = $1', [name]);
-          vectors += await storage
-            .vectors({ name, dimensions: meta?.dimensions ?? 384, distance: meta?.distance ?? 'cosine' })
-            .deleteMany(ids);
+          const shape = await storage.vectors().describeCollection(name);
+          if (shape) vectors += await storage.vectors(shape).deleteMany(ids);
         }
       } catch (err) {
         out.line(`vectors left alone: ${(err as Error).message}`);

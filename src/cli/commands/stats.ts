@@ -24,15 +24,9 @@ export async function statsCommand(out: Out, opts: { days?: string }): Promise<n
       const names = await storage.vectors().listCollections();
       vectors = [];
       for (const name of names) {
-        const [row] = await storage.db.query<{ dimensions: number; distance: 'cosine' | 'euclid' | 'dot' }>(
-          'SELECT dimensions, distance FROM trend_vector_collections WHERE name = $1',
-          [name],
-        );
-        const repo = storage.vectors({
-          name,
-          dimensions: row?.dimensions ?? 1536,
-          distance: row?.distance ?? 'cosine',
-        });
+        const shape = await storage.vectors().describeCollection(name);
+        if (!shape) continue; // dropped since it was listed
+        const repo = storage.vectors(shape);
         vectors.push({ collection: name, points: await repo.count() });
       }
     } catch (err) {
