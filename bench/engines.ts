@@ -46,7 +46,11 @@ export async function openServer(label: string): Promise<BenchDb | null> {
   }
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
-  const config = resolveConfig({ databaseUrl: url.toString(), postgres: { poolMin: 0, poolMax: 20 } });
+  // No statement timeout: a raw COPY of 100,000 rows is one statement of a minute or more.
+  const config = resolveConfig({
+    databaseUrl: url.toString(),
+    postgres: { poolMin: 0, poolMax: 20, statementTimeoutMs: 0 },
+  });
   if (config.database.kind !== 'postgres') throw new Error('unreachable');
   const { kind: _k, ...options } = config.database;
   const db = await PgDatabase.open(options);

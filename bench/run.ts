@@ -1,8 +1,9 @@
-// npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache]
+// npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache] [-- --ingest=N]
+// npm run bench -- --report: docs/BENCHMARKS.md again from bench/results/latest.json (no measuring).
 // Every figure is measured in this run against the raw engine underneath, so ratios survive a
 // noisy machine. Writes bench/results/latest.json and docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { cache, REDIS_URL } from './cache.js';
 import { openPglite, openServer } from './engines.js';
@@ -41,6 +42,13 @@ const SIZE = quick
       queries: 300,
       cache: 20_000,
     };
+if (process.argv.includes('--report')) {
+  const latest = JSON.parse(readFileSync(new URL('./results/latest.json', import.meta.url), 'utf8'));
+  writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(latest));
+  console.log('docs/BENCHMARKS.md rendered from bench/results/latest.json');
+  process.exit(0);
+}
+
 const RUNS = 3;
 // Ingest rows per run (--ingest=100000 for the full size: ~20 min more at measured rates).
 const ingestRows = Number(process.argv.find((a) => a.startsWith('--ingest='))?.slice(9) ?? SIZE.ingest);
