@@ -86,7 +86,7 @@ Node ${m.node}, ${m.postgres}, ${m.redis}. Each figure is the median of 3 runs (
 ratio compares this library with the raw engine underneath **in the same run**. Not part of
 \`npm test\`, and nothing here is asserted.
 
-Reproduce: \`npm run bench\` (full, ~30 min; ingest size \`--ingest=N\`, 20k by default) or \`npm run bench -- --quick\` (2.5 min here, small sizes; writes bench/results/smoke.json only).
+Reproduce: \`npm run bench\` (full, ~56 min here; ingest size \`--ingest=N\`, 100k by default) or \`npm run bench -- --quick\` (~2 min here, small sizes; writes bench/results/smoke.json only). \`-- --report\` renders this page again from the last full results.
 Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; a
 \`trend_bench_*\` database is created and dropped) and \`TREND_BENCH_REDIS_URL\` (default
 \`redis://127.0.0.1:6379\`). Raw results: \`bench/results/latest.json\`.
@@ -176,18 +176,21 @@ ${WHERE}
 const WHERE = `- **Ingest** is bound by the server-side work per row, not by round trips: the generated
   full-text column (three \`to_tsvector\` calls, ~0.1 ms per kB of text) plus GIN and nine btree
   indexes. Measured separately with COPY into the same table: 11.8k rows/s without the
-  \`search_vector\` column, ~2k rows/s with it. So one-INSERT-per-row in one transaction is already
-  within ~1.5× of raw COPY here, and "25× per-row" is beyond what COPY itself reaches. saveBatch
-  trails raw COPY by its validation and the id/inserted bookkeeping of \`RETURNING\`. The fix
-  proposed: an option to fill \`search_vector\` asynchronously (a background UPDATE of new rows),
-  trading seconds of search lag for COPY-level ingest; re-ingest of unchanged items already skips
-  all of this (\`unchanged\`).
-- **Full-text over items** with common words (the benchmark's vocabulary is skewed on purpose)
-  matches a large share of 100k rows; ranking every match dominates. Selective words use the GIN
-  index and answer in milliseconds.
-- **items.get at 16 callers** on the server is the one read below 0.85×; every other read is
-  0.81–1.2× and the same call at 1 caller is 0.95×: a pool-contention outlier of that run, to be
-  confirmed by a longer run.
+  \`search_vector\` column, ~2k rows/s with it. At 100k rows saveBatch keeps pace with raw COPY
+  (the same per-row work dominates both); one INSERT per row in one transaction is within ~2× of
+  both, so "25× per-row" is beyond what COPY itself reaches here. What would move all three: an
+  option to fill \`search_vector\` asynchronously (a background UPDATE of new rows), trading
+  seconds of search lag for ~5× ingest; re-ingest of unchanged items already skips this work
+  (\`unchanged\`). Validation and normalisation in JS: ~0.5 s per 20k rows (~3%).
+- **Full-text over items** with common words (the benchmark's vocabulary is skewed on purpose:
+  "quantum chip" matches about a third of 100k rows) ranks every match; ranking dominates.
+  Selective words use the GIN index and answer in milliseconds.
+- **items.existsMany(1000)** is the read below 0.85× in this run (0.75–0.77×; 0.82–0.90× in an
+  earlier 20k-row run; 0.76–1.05× in a quick run). The repository sends the same SQL; its own work
+  — validating the 1,000 keys (0.08 ms measured) and building two arrays — is ~3% of a 3.8 ms
+  call, so most of the gap is not explained by the code path; not resolved.
+- **Memory engine gets** measured 0.96M/s in this run, 1.20–1.32M/s in others on this machine:
+  at the target's edge, with the run-to-run spread of a shared 2-core machine.
 - **Vector upserts in PGlite** were bound by pgvector parsing vector text inside WebAssembly
   (~1,000 vectors/s at 384-d; rows of the same size as plain text loaded 3× faster). Batches of 16
   or more now cross as binary \`COPY\` into a staging table (float4s, nothing to parse), then one

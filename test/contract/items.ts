@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
 import type { ProcessedItemInput } from '../../src/domain/models.js';
-import { BATCH_CHUNK } from '../../src/repositories/items.js';
+import { BATCH_CHUNK, type ItemKey } from '../../src/repositories/items.js';
 import type { SqlEngine } from '../support/engines.js';
 import { anItem, DAY, NOW, rejection, useRepositories } from '../support/fixtures.js';
 
@@ -171,6 +171,9 @@ export function itemContract(engine: SqlEngine): void {
       ]),
     ).toEqual([true, false, true, true]);
     expect(await ctx.items.existsMany([])).toEqual([]);
+    // The longest valid id and extra properties are accepted, as the schema accepts them.
+    const edge = { source: 'bbc', sourceId: 'x'.repeat(255), extra: 1 } as ItemKey;
+    expect(await ctx.items.existsMany([edge])).toEqual([false]);
   });
 
   test('deleteOlderThan deletes by collected_at and returns the count', async () => {
@@ -213,6 +216,11 @@ export function itemContract(engine: SqlEngine): void {
       [() => ctx.items.get('123'), 'id'],
       [() => ctx.items.getBySourceId('myspace' as never, 'x'), 'source'],
       [() => ctx.items.existsMany([{ source: 'reddit', sourceId: '' }]), 'keys[0].sourceId'],
+      [() => ctx.items.existsMany([{ source: 'reddit', sourceId: 'a' }, null as never]), 'keys[1]'],
+      [() => ctx.items.existsMany([{ source: 'myspace' as never, sourceId: 'a' }]), 'keys[0].source'],
+      [() => ctx.items.existsMany([{ source: 'bbc', sourceId: 'x'.repeat(256) }]), 'keys[0].sourceId'],
+      [() => ctx.items.existsMany([{ source: 'bbc', sourceId: 7 as never }]), 'keys[0].sourceId'],
+      [() => ctx.items.existsMany('keys' as never), 'keys'],
       [() => ctx.items.deleteOlderThan(1.5), 'days'],
       [() => ctx.items.deleteOlderThan(-1), 'days'],
       [() => ctx.items.search({ q: '' }), 'search.q'],
