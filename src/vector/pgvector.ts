@@ -242,7 +242,7 @@ export class PgVectorRepository implements VectorRepository {
   /**
    * One statement with the vectors as text, or — for larger batches in PGlite, where pgvector
    * parsing floats inside WebAssembly is most of the cost — binary COPY into a session-local
-   * staging table and one upsert per chunk: the vectors cross as float4s (~20× faster there).
+   * staging table and one upsert per chunk: the vectors cross as float4s (~15× faster there).
    * A server parses text natively (~8k vectors/s at 384-d measured here), and the only pgvector
    * reachable over the wire here (pglite-socket) does not speak COPY, so servers keep text.
    */
