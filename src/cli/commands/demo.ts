@@ -259,7 +259,7 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items?: str
     await storage.pluginHealth.recordRun('demo-reddit', { success: true });
     const health = await storage.pluginHealth.recordRun('demo-bbc', { success: false, error: 'HTTP 503' });
     out.line(
-      `demo-bbc: healthy=${health.isHealthy}, runs=${health.totalRuns}, success rate=${health.successRate.toFixed(2)}`,
+      `demo-bbc after one failed run (${health.lastError}): healthy=${health.isHealthy} (unhealthy after 3 failures in a row), runs=${health.totalRuns}, success rate=${health.successRate.toFixed(2)}`,
     );
 
     const counts = await storage.db.query<{ t: string; n: number }>(
