@@ -58,30 +58,23 @@ async function measure(
   const r384 = records(batchN, 384, 1);
   const r1536 = records(Math.min(batchN, 1000), 1536, 2);
   let c = 0;
-  const fresh = async (dims: number) => {
-    const repo = new PgVectorRepository(db, config(`bench_${dims}_${++c}`, dims), {
-      indexThreshold: 1_000_000,
-    });
-    await repo.ensureCollection();
-    return repo;
+  /** Upserts into a fresh, unindexed collection each run. */
+  const upsertRate = (batch: typeof r384, dims: number) => {
+    let target: PgVectorRepository;
+    return rate(
+      runs,
+      batch.length,
+      () => target.upsertBatch(batch),
+      async () => {
+        target = new PgVectorRepository(db, config(`bench_${dims}_${++c}`, dims), {
+          indexThreshold: 1_000_000,
+        });
+        await target.ensureCollection();
+      },
+    );
   };
-  let target: PgVectorRepository;
-  const upsert384 = await rate(
-    runs,
-    r384.length,
-    () => target.upsertBatch(r384),
-    async () => {
-      target = await fresh(384);
-    },
-  );
-  const upsert1536 = await rate(
-    runs,
-    r1536.length,
-    () => target.upsertBatch(r1536),
-    async () => {
-      target = await fresh(1536);
-    },
-  );
+  const upsert384 = await upsertRate(r384, 384);
+  const upsert1536 = await upsertRate(r1536, 1536);
 
   // The search collection: embedding-like data, loaded, then HNSW built once (the bulk path).
   const repo = new PgVectorRepository(db, config('bench_search', 384), { indexThreshold: 1_000_000 });

@@ -14,7 +14,6 @@ import {
 } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
-import { mergeGinPending } from '../sql/gin.js';
 import { Params, tsQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
 
@@ -170,8 +169,6 @@ export class ItemRepository {
     };
     const { ids, inserted, written } =
       unique.length > BATCH_CHUNK ? await this.db.transaction(run) : await run(this.db);
-    if (written > 0)
-      await mergeGinPending(this.db, ['idx_processed_items_search', 'idx_processed_items_metadata']);
     return {
       ids: parsed.map((it) => ids.get(keyOf(it.source, it.sourceId))!),
       inserted,

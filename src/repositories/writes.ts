@@ -28,18 +28,15 @@ export async function upsertById<F extends string>(
 ): Promise<string> {
   const p = new Params();
   const fields = Object.keys(columns) as F[];
-  const values = fields.map((f) => {
-    const c = columns[f];
-    return c.keepWhenOmitted
-      ? `coalesce(${c.cast(p.add(row[f] ?? null))}, now())`
-      : c.cast(p.add(bind(c, row[f])));
-  });
+  // One parameter per field, used by both the VALUES and the ON CONFLICT clause.
+  const param = Object.fromEntries(fields.map((f) => [f, columns[f].cast(p.add(bind(columns[f], row[f])))]));
+  const values = fields.map((f) => (columns[f].keepWhenOmitted ? `coalesce(${param[f]}, now())` : param[f]));
   const sets = fields
     .filter((f) => !columns[f].insertOnly)
     .map((f) => {
       const c = columns[f];
       return c.keepWhenOmitted
-        ? `${c.name} = coalesce(${c.cast(p.add(row[f] ?? null))}, ${table}.${c.name})`
+        ? `${c.name} = coalesce(${param[f]}, ${table}.${c.name})`
         : `${c.name} = EXCLUDED.${c.name}`;
     });
   const [result] = await db.query<{ id: string }>(

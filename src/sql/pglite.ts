@@ -55,6 +55,11 @@ export class PGliteDatabase implements Database {
         dataDir: dataDir ? join(dataDir, 'pgdata') : undefined,
         extensions: options.extensions ?? {},
       });
+      // New GIN entries wait in a pending list that every search scans in full until VACUUM
+      // merges it or it passes this limit (4 MB by default). PGlite runs no autovacuum, so the
+      // limit is what bounds that scan: at 256 kB a 1% metadata filter over 50k vectors took
+      // ~4.5 ms instead of ~15–20 ms, and bulk loads were no slower.
+      await pg.exec(`SET gin_pending_list_limit = '256kB'`);
       const db = new PGliteDatabase(pg, dataDir);
       db.#unlock = unlock;
       return db;

@@ -5,7 +5,6 @@ import type { JsonObject, VectorMatch } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
 import { encodeBinaryCopy } from '../sql/copy-binary.js';
 import type { Executor } from '../sql/executor.js';
-import { mergeGinPending } from '../sql/gin.js';
 import { Params } from '../sql/params.js';
 import { datetimeExpr, fieldSchema, filterToSql, numberExpr, type VectorFilter } from './filter.js';
 import {
@@ -284,7 +283,6 @@ export class PgVectorRepository implements VectorRepository {
         }
       });
     }
-    await mergeGinPending(this.db, [`${this.#table}_metadata`]);
     if (!this.#indexed && this.#threshold > 0 && (await this.count()) >= this.#threshold)
       await this.buildIndex();
     return checked.length;
