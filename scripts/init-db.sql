@@ -354,6 +354,23 @@ $$;
 
 INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (5, 'vector_support', '6196310f23c5cfc0f73b9ad208a39b8235f82f28edcd67c3992755c6427be324');
 
+-- ===== 0006_platform_extensions =====
+-- The platform's services call uuid_generate_v4() by name in their INSERTs, so uuid-ossp (and
+-- pgcrypto, which the platform's schema also creates) must exist in every database we migrate.
+-- Both are trusted extensions: a database owner without superuser may create them.
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+
+-- The platform wrote these literals as 0.0 and 1.0. The values are unchanged; catalog tools and
+-- schema diffs compare the text, so it is written their way.
+ALTER TABLE trends ALTER COLUMN velocity SET DEFAULT 0.0;
+ALTER TABLE plugin_health ALTER COLUMN success_rate SET DEFAULT 0.0;
+ALTER TABLE plugin_health
+  DROP CONSTRAINT plugin_health_success_rate_check,
+  ADD CONSTRAINT plugin_health_success_rate_check CHECK (success_rate >= 0.0 AND success_rate <= 1.0);
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (6, 'platform_extensions', '479e223050754b7431b74e45d56ceba298563e22a5fe95722c1d77a9fb6c1538');
+
 COMMIT;
 
 \if :{?app_user}

@@ -101,3 +101,34 @@ describeServer('migrations from separate processes (server)', () => {
     }
   });
 });
+
+describeEachEngine('upgrading a database at version 5 (before the platform extensions)', (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await engine.create();
+    await migrate(t.db, { migrations: all.slice(0, 5) });
+  });
+  afterAll(() => t?.dispose());
+
+  test('adds uuid-ossp and pgcrypto and writes the platform literals 0.0 / 1.0, touching no data', async () => {
+    const before = await readCatalog(t.db);
+    expect(before.extensions['uuid-ossp']).toBeUndefined();
+    expect(before.tables.trends!.velocity!.default).toBe('0');
+    await t.db.query(`INSERT INTO plugin_health (name, success_rate) VALUES ('kept', 0.5)`);
+
+    const applied = await migrate(t.db);
+    expect(applied.map((m) => m.version)).toEqual(all.slice(5).map((m) => m.version));
+    const after = await readCatalog(t.db);
+    expect(Object.keys(after.extensions)).toEqual(expect.arrayContaining(['uuid-ossp', 'pgcrypto']));
+    expect(after.tables.trends!.velocity!.default).toBe('0.0');
+    expect(after.tables.plugin_health!.success_rate!.default).toBe('0.0');
+    expect(after.constraints['plugin_health.plugin_health_success_rate_check']).toBe(
+      'CHECK (((success_rate >= (0.0)::double precision) AND (success_rate <= (1.0)::double precision)))',
+    );
+    const [row] = await t.db.query<{ rate: number }>(
+      `SELECT success_rate AS rate FROM plugin_health WHERE name = 'kept'`,
+    );
+    expect(row!.rate).toBe(0.5);
+    await t.db.query('SELECT uuid_generate_v4()');
+  });
+});

@@ -5,6 +5,7 @@ import { describeEachEngine, type TestDatabase } from './support/engines.js';
 import {
   CONSTRAINTS,
   ENUMS,
+  EXTENSIONS,
   FUNCTIONS,
   INDEXES,
   TABLES,
@@ -80,6 +81,15 @@ describeEachEngine('migrated schema matches the platform schema', (engine) => {
     ).toBe(
       'p_category category_type DEFAULT NULL::category_type, p_limit integer DEFAULT 10, p_date_from timestamp with time zone DEFAULT NULL::timestamp with time zone',
     );
+  });
+
+  test('the extensions the platform calls by name exist', async () => {
+    for (const name of EXTENSIONS) expect(catalog.extensions[name], name).toBeDefined();
+    const [row] = await t.db.query<{ v4: string; bytes: string }>(
+      `SELECT uuid_generate_v4()::text AS v4, encode(gen_random_bytes(8), 'hex') AS bytes`,
+    );
+    expect(row!.v4).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(row!.bytes).toMatch(/^[0-9a-f]{16}$/);
   });
 
   test('full-text columns are generated tsvectors with GIN indexes', () => {

@@ -1,11 +1,29 @@
 import { z } from 'zod';
 import { CATEGORY_TYPES, PROCESSING_STATUSES, SOURCE_TYPES, TREND_STATES } from './enums.js';
+import { storableJsonObject, storableText } from './text.js';
 
-// PostgreSQL text cannot hold NUL; rejecting it here turns a driver error into a named field.
-const text = () => z.string().refine((s) => !s.includes('\0'), 'must not contain NUL characters');
-const shortText = (max: number) => text().pipe(z.string().max(max, `must be at most ${max} characters`));
-const nonEmpty = (max?: number) =>
-  (max ? shortText(max) : text()).pipe(z.string().min(1, 'must not be empty'));
+/**
+ * Size limits. Stored text is kept whole, but every title, description and summary also feeds a
+ * generated tsvector, which PostgreSQL caps at 1 MB of lexemes (error 54000 for the whole
+ * statement). These bounds keep the worst case (distinct 4-byte words) under that cap, with room
+ * to spare for real articles: the longest news headlines are a few hundred characters.
+ */
+export const LIMITS = {
+  itemTitle: 5_000,
+  itemDescription: 50_000,
+  /** Stored whole; the search index reads its first 100,000 characters. */
+  itemContent: 2_000_000,
+  summary: 50_000,
+  keyPoint: 1_000,
+  keyPoints: 100,
+  keyword: 200,
+  keywords: 200,
+  metadataBytes: 1_000_000,
+} as const;
+
+const maxChars = (max: number) => `must be at most ${max.toLocaleString('en')} characters`;
+const text = (max?: number) => (max ? storableText().max(max, maxChars(max)) : storableText());
+const nonEmpty = (max?: number) => text(max).min(1, 'must not be empty');
 
 export const uuidSchema = z.guid('must be a uuid');
 export const sourceTypeSchema = z.enum(SOURCE_TYPES);
@@ -13,49 +31,84 @@ export const categorySchema = z.enum(CATEGORY_TYPES);
 export const trendStateSchema = z.enum(TREND_STATES);
 export const processingStatusSchema = z.enum(PROCESSING_STATUSES);
 
-/** A Date, or an ISO-8601 string with offset; always a valid Date after parsing. */
+/**
+ * A Date, or an ISO-8601 string with offset; always a valid Date after parsing. Years 1–9999:
+ * PostgreSQL stores more, but the platform's Python services cannot read such a row back.
+ */
 export const timestampSchema = z
   .union([z.date(), z.iso.datetime({ offset: true })], 'must be a Date or an ISO-8601 timestamp')
-  .transform((v) => (v instanceof Date ? v : new Date(v)));
+  .transform((v) => (v instanceof Date ? v : new Date(v)))
+  .refine((d) => {
+    const year = d.getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must be between the years 1 and 9999');
+
+/**
+ * What the platform's item model accepts (pydantic's HttpUrl): an absolute http or https URL with
+ * a host, at most 2,083 characters. Stored as given, not normalised.
+ */
+export const urlSchema = z
+  .string()
+  .max(2083, 'must be at most 2,083 characters')
+  .refine((s) => {
+    if (!/^https?:\/\/[^\s/?#]/i.test(s) || /[\s\u0000-\u001f\u007f]/.test(s)) return false;
+    try {
+      return new URL(s).hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http:// or https:// URL with a host');
 
 export const languageSchema = z
   .string()
   .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,6})?$/, 'must be an ISO 639-1 code such as "en" or "pt-BR"')
   .max(10);
 
-const jsonObject = z
-  .record(z.string(), z.json())
-  .refine((v) => !JSON.stringify(v).includes('\\u0000'), 'must not contain NUL characters');
+export const jsonObjectSchema = storableJsonObject().refine(
+  (v) => JSON.stringify(v).length <= LIMITS.metadataBytes,
+  `must be at most ${LIMITS.metadataBytes.toLocaleString('en')} characters as JSON`,
+);
 
-const count = z.number().int('must be an integer').min(0, 'must be >= 0').max(2_147_483_647);
+/** An int4 column (item_count, rank, pipeline counts). */
+export const int32Count = z.number().int('must be an integer').min(0, 'must be >= 0').max(2_147_483_647);
+/**
+ * A counter inside the metrics JSON: JSONB holds any integer and views pass 2^31 (youtube), so
+ * every safe integer. Above 2^53 a JavaScript number is no longer exact: rejected, not rounded.
+ */
+const metricCount = z
+  .number()
+  .int('must be an integer')
+  .min(0, 'must be >= 0')
+  .max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 (larger integers are not exact in JavaScript)');
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 export const metricsSchema = z.object({
-  upvotes: count.default(0),
-  downvotes: count.default(0),
-  comments: count.default(0),
-  shares: count.default(0),
-  views: count.default(0),
+  upvotes: metricCount.default(0),
+  downvotes: metricCount.default(0),
+  comments: metricCount.default(0),
+  shares: metricCount.default(0),
+  views: metricCount.default(0),
   score: finite.default(0),
 });
 
 const embeddingSchema = z.array(finite).min(1).optional();
-const keywordsSchema = z.array(nonEmpty(200)).max(1000).default([]);
+export const keywordSchema = nonEmpty(LIMITS.keyword);
+const keywordsSchema = z.array(keywordSchema).max(LIMITS.keywords).default([]);
 const sourcesSchema = z.array(sourceTypeSchema).default([]);
 
 export const processedItemSchema = z.object({
   id: uuidSchema.optional(),
   source: sourceTypeSchema,
   sourceId: nonEmpty(255),
-  url: nonEmpty(),
-  title: nonEmpty(),
-  /** Derived from `title` (lower-cased, whitespace folded) when omitted. */
-  titleNormalized: text().optional(),
-  description: text().nullish(),
-  content: text().nullish(),
-  contentNormalized: text().nullish(),
+  url: urlSchema,
+  title: nonEmpty(LIMITS.itemTitle),
+  /** Derived from `title` (NFKC, lower-cased, whitespace folded) when omitted. */
+  titleNormalized: text(LIMITS.itemTitle).optional(),
+  description: text(LIMITS.itemDescription).nullish(),
+  content: text(LIMITS.itemContent).nullish(),
+  contentNormalized: text(LIMITS.itemContent).nullish(),
   language: languageSchema.default('en'),
-  author: shortText(255).nullish(),
+  author: text(255).nullish(),
   publishedAt: timestampSchema,
   /** The database's now() when omitted. */
   collectedAt: timestampSchema.optional(),
@@ -63,23 +116,23 @@ export const processedItemSchema = z.object({
   category: categorySchema.nullish(),
   /** Not stored in processed_items: embeddings live in the vector store. */
   embedding: embeddingSchema,
-  metadata: jsonObject.default({}),
+  metadata: jsonObjectSchema.default({}),
 });
 
 export const topicSchema = z.object({
   id: uuidSchema.optional(),
   title: nonEmpty(500),
-  summary: text(),
+  summary: text(LIMITS.summary),
   category: categorySchema,
   sources: sourcesSchema,
-  /** Maintained by the database from topic_items once links exist. */
-  itemCount: count.default(0),
+  /** The starting count; once the topic exists the database keeps it from its topic_items links. */
+  itemCount: int32Count.default(0),
   totalEngagement: metricsSchema.default(metricsSchema.parse({})),
   firstSeen: timestampSchema.optional(),
   language: languageSchema.default('en'),
   keywords: keywordsSchema,
   embedding: embeddingSchema,
-  metadata: jsonObject.default({}),
+  metadata: jsonObjectSchema.default({}),
 });
 
 export const trendSchema = z.object({
@@ -87,13 +140,13 @@ export const trendSchema = z.object({
   topicId: uuidSchema,
   rank: z.number().int('must be an integer').min(1, 'must be > 0').max(2_147_483_647),
   title: nonEmpty(500),
-  summary: text(),
-  keyPoints: z.array(text()).max(1000).default([]),
+  summary: text(LIMITS.summary),
+  keyPoints: z.array(text(LIMITS.keyPoint)).max(LIMITS.keyPoints).default([]),
   category: categorySchema,
   state: trendStateSchema.default('emerging'),
   score: finite.pipe(z.number().min(0, 'must be >= 0')),
   sources: sourcesSchema,
-  itemCount: count.default(0),
+  itemCount: int32Count.default(0),
   totalEngagement: metricsSchema.default(metricsSchema.parse({})),
   velocity: finite.pipe(z.number().min(0, 'must be >= 0')).default(0),
   /** now() when omitted. */
@@ -103,8 +156,11 @@ export const trendSchema = z.object({
   keywords: keywordsSchema,
   relatedTrendIds: z.array(uuidSchema).max(1000).default([]),
   embedding: embeddingSchema,
-  metadata: jsonObject.default({}),
+  metadata: jsonObjectSchema.default({}),
 });
+
+/** Free text for full-text search. */
+export const queryTextSchema = nonEmpty(1000);
 
 export const limitSchema = z
   .number()
@@ -125,13 +181,13 @@ export const trendFilterSchema = z
     maxScore: finite.optional(),
     language: languageSchema.optional(),
     /** Any of these keywords. */
-    keywords: z.array(nonEmpty(200)).min(1).max(100).optional(),
+    keywords: z.array(keywordSchema).min(1).max(100).optional(),
     /** Lower bound on firstSeen (inclusive). */
     dateFrom: timestampSchema.optional(),
     /** Upper bound on firstSeen (inclusive). */
     dateTo: timestampSchema.optional(),
     /** Free text over title, summary and key points; results ordered by relevance unless `sort` is given. */
-    q: nonEmpty(1000).optional(),
+    q: queryTextSchema.optional(),
     sort: z.enum(TREND_SORTS).optional(),
     limit: limitSchema.default(100),
     offset: offsetSchema.default(0),

@@ -5,6 +5,7 @@ import {
   languageSchema,
   limitSchema,
   offsetSchema,
+  queryTextSchema,
   type ProcessedItem,
   type ProcessedItemInput,
   processedItemSchema,
@@ -12,6 +13,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from '../domain/models.js';
+import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery } from '../sql/params.js';
@@ -32,18 +34,14 @@ export interface ItemKey {
   sourceId: string;
 }
 
-const sourceIdSchema = z.string().min(1, 'must not be empty').max(255);
+const sourceIdSchema = storableText().min(1, 'must not be empty').max(255);
 const keySchema = z.object({ source: sourceTypeSchema, sourceId: sourceIdSchema });
 const daysSchema = z.number().int('must be an integer').min(0, 'must be >= 0').max(36_500);
 
 const itemSearchSchema = z
   .object({
     /** Free text over title (weighted highest), description and content. */
-    q: z
-      .string()
-      .min(1)
-      .max(1000)
-      .refine((s) => !s.includes('\0'), 'must not contain NUL characters'),
+    q: queryTextSchema,
     source: sourceTypeSchema.optional(),
     language: languageSchema.optional(),
     category: categorySchema.optional(),
@@ -65,6 +63,8 @@ export function normalizeText(s: string): string {
 
 // One multi-row upsert per chunk: every column travels as one array parameter. Rows arrive
 // sorted by key, so concurrent batches lock rows in the same order and cannot deadlock.
+// On conflict, the platform's rule (shared/spec/platform-contract.md): the text, category, metrics
+// and metadata are the new ones; id, url, language, author, published_at and collected_at stay.
 const UPSERT = `
 INSERT INTO processed_items AS t (id, source, source_id, url, title, title_normalized, description, content,
   content_normalized, language, author, category, metrics, published_at, collected_at, metadata)
@@ -77,15 +77,18 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
   language, author, category, metrics, published_at, collected_at, metadata, ord)
 ORDER BY u.ord
 ON CONFLICT (source, source_id) DO UPDATE SET
-  metrics = EXCLUDED.metrics,
-  metadata = EXCLUDED.metadata,
-  category = coalesce(EXCLUDED.category, t.category),
+  title = EXCLUDED.title,
   title_normalized = EXCLUDED.title_normalized,
-  content_normalized = coalesce(EXCLUDED.content_normalized, t.content_normalized)
+  description = EXCLUDED.description,
+  content = EXCLUDED.content,
+  content_normalized = EXCLUDED.content_normalized,
+  category = EXCLUDED.category,
+  metrics = EXCLUDED.metrics,
+  metadata = EXCLUDED.metadata
 -- An identical re-collection writes nothing: no new row version, no index or tsvector work.
-WHERE (t.metrics, t.metadata, t.category, t.title_normalized, t.content_normalized)
-  IS DISTINCT FROM (EXCLUDED.metrics, EXCLUDED.metadata, coalesce(EXCLUDED.category, t.category),
-                    EXCLUDED.title_normalized, coalesce(EXCLUDED.content_normalized, t.content_normalized))
+WHERE (t.title, t.title_normalized, t.description, t.content, t.content_normalized, t.category, t.metrics, t.metadata)
+  IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.title_normalized, EXCLUDED.description, EXCLUDED.content,
+                    EXCLUDED.content_normalized, EXCLUDED.category, EXCLUDED.metrics, EXCLUDED.metadata)
 RETURNING id, source::text AS source, source_id, (xmax = 0) AS inserted`;
 
 // The ids of rows the upsert skipped as unchanged (it returns only rows it wrote).
@@ -125,17 +128,21 @@ export class ItemRepository {
 
   /** Upserts one item on (source, sourceId). Returns its id (an existing item keeps its id). */
   async save(item: ProcessedItemInput): Promise<string> {
-    return (await this.saveBatch([item])).ids[0]!;
+    return (await this.#upsert([validate(processedItemSchema, item, 'item')])).ids[0]!;
   }
 
   /**
    * Upserts many items on (source, sourceId) in one statement per chunk, all or nothing.
    * Invalid input is rejected before anything is written, naming `items[i].field`.
-   * Existing items keep their id; their metrics, metadata, category and normalised text are refreshed.
+   * An existing item keeps its id, url, language, author, publishedAt and collectedAt; its title,
+   * description, content (and their normalised forms), category, metrics and metadata are replaced.
    */
   async saveBatch(items: readonly ProcessedItemInput[]): Promise<BatchResult> {
     validate(z.array(z.unknown()), items, 'items');
-    const parsed = items.map((it, i) => validate(processedItemSchema, it, `items[${i}]`));
+    return this.#upsert(items.map((it, i) => validate(processedItemSchema, it, `items[${i}]`)));
+  }
+
+  async #upsert(parsed: Parsed[]): Promise<BatchResult> {
     // The last occurrence of a key wins, then rows go in key order.
     const byKey = new Map<string, Parsed>();
     for (const it of parsed) byKey.set(keyOf(it.source, it.sourceId), it);

@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import type { ProcessingStatus } from '../domain/enums.js';
 import {
+  int32Count,
   type JsonObject,
+  jsonObjectSchema,
   limitSchema,
   type PipelineRun,
   processingStatusSchema,
   uuidSchema,
 } from '../domain/models.js';
+import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { RUN_COLUMNS, type RunRow, toPipelineRun } from './mapping.js';
 
-const count = z.number().int('must be an integer').min(0, 'must be >= 0').max(2_147_483_647);
-const errorText = z
-  .string()
-  .max(10_000)
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+const count = int32Count;
+const errorText = storableText().max(10_000);
 const resultSchema = z
   .object({
     status: processingStatusSchema.default('completed'),
@@ -31,7 +31,7 @@ const resultSchema = z
   .strict();
 export type PipelineResult = z.input<typeof resultSchema>;
 
-const metadataSchema = z.record(z.string(), z.json()).default({});
+const metadataSchema = jsonObjectSchema.default({});
 
 export class PipelineRunRepository {
   constructor(private readonly db: Executor) {}

@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import type { PluginHealth } from '../domain/models.js';
 import { timestampSchema } from '../domain/models.js';
+import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { PLUGIN_COLUMNS, type PluginRow, toPluginHealth } from './mapping.js';
 
-const nameSchema = z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const nameSchema = storableText().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const runSchema = z
   .object({
     success: z.boolean(),
-    error: z
-      .string()
-      .max(10_000)
-      .refine((s) => !s.includes('\0'), 'must not contain NUL characters')
-      .optional(),
+    error: storableText().max(10_000).optional(),
     /** When the run happened; now() when omitted. */
     at: timestampSchema.optional(),
   })

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { IntegrityError, NotFoundError } from '../domain/errors.js';
 import {
   categorySchema,
+  keywordSchema,
   languageSchema,
   limitSchema,
   offsetSchema,
+  queryTextSchema,
   type ProcessedItem,
   type Topic,
   type TopicInput,
@@ -37,12 +39,7 @@ const topicSearchSchema = z
     category: categorySchema.optional(),
     language: languageSchema.optional(),
     /** Free text over title, summary and keywords, ranked by relevance. */
-    q: z
-      .string()
-      .min(1)
-      .max(1000)
-      .refine((s) => !s.includes('\0'), 'must not contain NUL characters')
-      .optional(),
+    q: queryTextSchema.optional(),
     limit: limitSchema.default(100),
     offset: offsetSchema.default(0),
   })
@@ -104,7 +101,7 @@ export class TopicRepository {
 
   /** Topics tagged with exactly this keyword, newest first (GIN index on keywords). */
   async getByKeyword(keyword: string, limit = 10): Promise<Topic[]> {
-    validate(z.string().min(1).max(200), keyword, 'keyword');
+    validate(keywordSchema, keyword, 'keyword');
     validate(limitSchema, limit, 'limit');
     const rows = await this.db.query<TopicRow>(
       `SELECT ${TOPIC_COLUMNS} FROM topics WHERE keywords @> ARRAY[$1::text] ORDER BY last_updated DESC, id LIMIT $2`,

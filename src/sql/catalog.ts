@@ -22,12 +22,14 @@ export interface Catalog {
   materializedViews: Record<string, string[]>;
   /** "name(identity arguments)" → full argument list (with defaults) and result; extension members left out */
   functions: Record<string, { arguments: string; result: string }>;
+  /** Installed extensions (the whole database) → version */
+  extensions: Record<string, string>;
 }
 
 const stripSchema = (s: string, schema: string) => s.split(`${schema}.`).join('');
 
 export async function readCatalog(db: Executor, schema = 'public'): Promise<Catalog> {
-  const [enums, columns, indexes, constraints, triggers, views, functions] = await Promise.all([
+  const [enums, columns, indexes, constraints, triggers, views, functions, extensions] = await Promise.all([
     db.query<{ name: string; labels: string[] }>(
       `SELECT t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
        FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -81,6 +83,7 @@ export async function readCatalog(db: Executor, schema = 'public'): Promise<Cata
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
       [schema],
     ),
+    db.query<{ name: string; version: string }>('SELECT extname AS name, extversion AS version FROM pg_extension'),
   ]);
 
   const catalog: Catalog = {
@@ -94,6 +97,7 @@ export async function readCatalog(db: Executor, schema = 'public'): Promise<Cata
     functions: Object.fromEntries(
       functions.map((f) => [f.signature, { arguments: f.arguments, result: f.result }]),
     ),
+    extensions: Object.fromEntries(extensions.map((e) => [e.name, e.version])),
   };
   const viewKinds = new Map(views.map((v) => [v.name, v.kind]));
   for (const c of columns) {

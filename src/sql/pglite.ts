@@ -2,6 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { ConnectionError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
@@ -19,8 +21,15 @@ export interface PGliteOptions {
    * omitted or null keeps everything in memory.
    */
   dataDir?: string | null;
+  /** Added to PLATFORM_EXTENSIONS, which every embedded database has. */
   extensions?: Extensions;
 }
+
+/**
+ * The extensions the platform's schema creates (its services call uuid_generate_v4() by name).
+ * Any PGlite a migration runs on needs them.
+ */
+export const PLATFORM_EXTENSIONS: Extensions = { uuid_ossp, pgcrypto };
 
 interface TxState {
   done: boolean;
@@ -53,7 +62,7 @@ export class PGliteDatabase implements Database {
     try {
       const pg = await PGlite.create({
         dataDir: dataDir ? join(dataDir, 'pgdata') : undefined,
-        extensions: options.extensions ?? {},
+        extensions: { ...PLATFORM_EXTENSIONS, ...options.extensions },
       });
       // New GIN entries wait in a pending list that every search scans in full until VACUUM
       // merges it or it passes this limit (4 MB by default). PGlite runs no autovacuum, so the

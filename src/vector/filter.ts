@@ -4,6 +4,7 @@
 // not null and not an empty array; a missing field never satisfies eq, in or a range.
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.js';
+import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Params } from '../sql/params.js';
 
@@ -26,10 +27,7 @@ export const fieldSchema = z
   .regex(FIELD_PATTERN, 'must be a dotted path of identifiers (letters, digits, _)');
 
 const MAX_NODES = 1000;
-const text = z
-  .string()
-  .max(10_000)
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+const text = storableText().max(10_000);
 const int = z.number().int('must be an integer (use a range for fractional numbers)').safe();
 const isoDate = z.iso.datetime({ offset: true });
 const bound = z.union(

@@ -1,21 +1,15 @@
 // Validation of what callers hand the vector store, shared by every engine.
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.js';
-import type { JsonObject } from '../domain/models.js';
+import { type JsonObject, jsonObjectSchema } from '../domain/models.js';
+import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import { parseFilter, type VectorFilter } from './filter.js';
 import { ID_KEY } from './qdrant-mapping.js';
 import type { CollectionConfig, ScrollOptions, SearchOptions, VectorRecord } from './types.js';
 
-export const idSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
-const metadataSchema = z
-  .record(z.string(), z.json())
-  .refine((v) => !JSON.stringify(v).includes('\\u0000'), 'must not contain NUL characters')
-  .refine((v) => !(ID_KEY in v), `must not use the reserved key ${ID_KEY}`);
+export const idSchema = storableText().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+const metadataSchema = jsonObjectSchema.refine((v) => !(ID_KEY in v), `must not use the reserved key ${ID_KEY}`);
 
 export function checkId(id: unknown, field = 'id'): string {
   return validate(idSchema, id, field);

@@ -71,13 +71,22 @@ export function itemContract(engine: SqlEngine): void {
     expect(await versions()).toEqual(before); // no new row versions
   });
 
-  test('re-running a batch with changed fields inserts nothing, keeps the ids and refreshes mutable fields', async () => {
-    const items = Array.from({ length: 50 }, (_, i) => anItem(i, { category: 'Health' }));
+  test('a re-save replaces the text, category, metrics and metadata and keeps the rest (the platform rule)', async () => {
+    const items = Array.from({ length: 50 }, (_, i) =>
+      anItem(i, { category: 'Health', description: 'old desc', content: 'Old body', author: 'a' }),
+    );
     const first = await ctx.items.saveBatch(items);
     const again = await ctx.items.saveBatch(
       items.map((it) => ({
         ...it,
-        title: 'changed title',
+        url: 'https://elsewhere.example/moved',
+        title: 'Edited  TITLE',
+        description: 'new desc',
+        content: 'New BODY',
+        language: 'de',
+        author: 'b',
+        publishedAt: NOW,
+        collectedAt: NOW,
         metrics: { upvotes: 99 },
         metadata: { v: 2 },
         category: null,
@@ -87,15 +96,40 @@ export function itemContract(engine: SqlEngine): void {
     expect(again).toMatchObject({ inserted: 0, updated: 50, unchanged: 0 });
     expect(await rowCount()).toBe(50);
     const stored = await ctx.items.get(first.ids[7]!);
-    // metrics, metadata and normalised text are refreshed; a missing category keeps the known one;
-    // the original title stays (it is what the source published first).
     expect(stored).toMatchObject({
+      title: 'Edited  TITLE',
+      titleNormalized: 'edited title',
+      description: 'new desc',
+      content: 'New BODY',
+      contentNormalized: 'new body',
+      category: null,
       metrics: { upvotes: 99 },
       metadata: { v: 2 },
-      category: 'Health',
-      title: 'Item number 7',
-      titleNormalized: 'changed title',
+      // kept from the first save
+      url: 'https://example.com/7',
+      language: 'en',
+      author: 'a',
+      publishedAt: new Date(NOW.getTime() - DAY),
     });
+    expect(stored!.collectedAt.getTime()).not.toBe(NOW.getTime());
+    // The new text is what full-text search finds.
+    expect((await ctx.items.search({ q: 'edited', limit: 100 })).map((i) => i.id)).toContain(first.ids[7]);
+  });
+
+  test('an identical re-save, or one that differs only in kept fields, writes no new row version', async () => {
+    const item = anItem(1, { description: 'd', content: 'c', category: 'Science' });
+    const id = await ctx.items.save(item);
+    const version = async () =>
+      (await ctx.db.query<{ v: string }>('SELECT xmin::text AS v FROM processed_items WHERE id = $1', [id]))[0]!
+        .v;
+    const before = await version();
+    expect(await ctx.items.saveBatch([item])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(
+      await ctx.items.saveBatch([{ ...item, url: 'https://other.example/', author: 'x', publishedAt: NOW }]),
+    ).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(await version()).toBe(before);
+    expect(await ctx.items.saveBatch([{ ...item, description: 'd2' }])).toMatchObject({ updated: 1 });
+    expect(await version()).not.toBe(before);
   });
 
   test('the same key twice in one batch stores one row (last wins) with one id', async () => {
@@ -225,9 +259,9 @@ export function itemContract(engine: SqlEngine): void {
       [() => ctx.items.deleteOlderThan(-1), 'days'],
       [() => ctx.items.search({ q: '' }), 'search.q'],
       [() => ctx.items.saveBatch('nope' as never), 'items'],
-      [() => ctx.items.save({ ...anItem(1), sourceId: 'x'.repeat(256) }), 'items[0].sourceId'],
-      [() => ctx.items.save({ ...anItem(1), metrics: { upvotes: -1 } }), 'items[0].metrics.upvotes'],
-      [() => ctx.items.save({ ...anItem(1), language: 'english please' }), 'items[0].language'],
+      [() => ctx.items.save({ ...anItem(1), sourceId: 'x'.repeat(256) }), 'item.sourceId'],
+      [() => ctx.items.save({ ...anItem(1), metrics: { upvotes: -1 } }), 'item.metrics.upvotes'],
+      [() => ctx.items.save({ ...anItem(1), language: 'english please' }), 'item.language'],
     ];
     for (const [call, field] of cases) {
       const err = await rejection(call);

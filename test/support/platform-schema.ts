@@ -71,7 +71,7 @@ export const TABLES: Record<string, Record<string, Col>> = {
     score: ['double precision', true, null],
     sources: ['source_type[]', true, "'{}'::source_type[]"],
     item_count: ['integer', true, '0'],
-    velocity: ['double precision', true, '0'],
+    velocity: ['double precision', true, '0.0'],
     language: ['character varying(10)', true, "'en'::character varying"],
     keywords: ['text[]', false, "'{}'::text[]"],
     related_trend_ids: ['uuid[]', false, "'{}'::uuid[]"],
@@ -112,7 +112,7 @@ export const TABLES: Record<string, Record<string, Col>> = {
     last_error: ['text', false, null],
     consecutive_failures: ['integer', true, '0'],
     total_runs: ['integer', true, '0'],
-    success_rate: ['double precision', true, '0'],
+    success_rate: ['double precision', true, '0.0'],
     updated_at: [tstz, true, 'now()'],
   },
   pipeline_runs: {
@@ -148,7 +148,7 @@ export const CONSTRAINTS: Record<string, string> = {
     'FOREIGN KEY (item_id) REFERENCES processed_items(id) ON DELETE CASCADE',
   'plugin_health.plugin_health_pkey': 'PRIMARY KEY (name)',
   'plugin_health.plugin_health_success_rate_check':
-    'CHECK (((success_rate >= (0)::double precision) AND (success_rate <= (1)::double precision)))',
+    'CHECK (((success_rate >= (0.0)::double precision) AND (success_rate <= (1.0)::double precision)))',
   'pipeline_runs.pipeline_runs_pkey': 'PRIMARY KEY (id)',
 };
 
@@ -221,6 +221,9 @@ export const VIEWS: Record<string, string[]> = {
   ],
   popular_items_by_source: ['source', 'category', 'item_count', 'avg_score', 'latest_published'],
 };
+
+/** Extensions the platform's schema creates: its INSERTs call uuid_generate_v4() by name. */
+export const EXTENSIONS = ['uuid-ossp', 'pgcrypto'];
 
 /** signature → result type */
 export const FUNCTIONS: Record<string, string> = {
