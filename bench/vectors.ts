@@ -8,7 +8,7 @@ import { validate } from '../src/domain/validate.js';
 import type { Executor } from '../src/sql/executor.js';
 import { migrate } from '../src/sql/migrate.js';
 import { PgDatabase } from '../src/sql/pg.js';
-import { PGliteDatabase } from '../src/sql/pglite.js';
+import { PGliteDatabase, PLATFORM_EXTENSIONS } from '../src/sql/pglite.js';
 import { PgVectorRepository } from '../src/vector/pgvector.js';
 import { collectionOptionsSchema } from '../src/vector/types.js';
 import { clusteredVectors, unitVectors } from './data.js';
@@ -141,7 +141,7 @@ export async function vectors(
   results.push(await measure(db, 'pgvector in PGlite (in-process)', points, runs, queries));
   await db.close();
 
-  const pglite = await PGlite.create({ extensions: { vector } });
+  const pglite = await PGlite.create({ extensions: { ...PLATFORM_EXTENSIONS, vector } });
   const server = new PGLiteSocketServer({ db: pglite, port: 0, host: '127.0.0.1', maxConnections: 1 });
   await server.start();
   const [host, port] = server.getServerConn().split(':');
