@@ -1,3 +1,5 @@
+import { StorageError } from '../domain/errors.js';
+
 export type Row = Record<string, unknown>;
 
 /**
@@ -16,9 +18,11 @@ export interface Executor {
    */
   copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
   /**
-   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws.
-   * Nested calls use a savepoint. Serialization failures and deadlocks are retried on the
-   * outermost transaction, so `fn` must be safe to run again.
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws (the
+   * error `fn` threw comes back unchanged). Every call made while `fn` runs joins the
+   * transaction, through `tx` or through this handle. Nested calls use a savepoint; nested
+   * transactions started side by side run one after the other. Serialization failures and
+   * deadlocks are retried on the outermost transaction, so `fn` must be safe to run again.
    */
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R>;
 }
@@ -32,6 +36,11 @@ export interface Database extends Executor {
 /** SQLSTATEs PostgreSQL asks the client to retry: serialization_failure, deadlock_detected. */
 export const RETRYABLE_CODES = new Set(['40001', '40P01']);
 export const MAX_ATTEMPTS = 4;
+
+/** A serialization failure or deadlock raised by the database, never a caller's own error. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof StorageError && RETRYABLE_CODES.has(err.code ?? '');
+}
 
 export function backoff(attempt: number): Promise<void> {
   const ms = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());

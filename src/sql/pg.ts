@@ -2,16 +2,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ConnectionError } from '../domain/errors.js';
+import { ConnectionError, StorageError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
   backoff,
   type Database,
   type Executor,
+  isRetryable,
   MAX_ATTEMPTS,
-  RETRYABLE_CODES,
   type Row,
 } from './executor.js';
+import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
 
 export interface PgOptions {
   host: string;
@@ -37,18 +38,20 @@ const TX_STATEMENT = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i;
 const SESSION_ENDED = new Set(['57P01', '57P02']);
 const ignore = () => undefined;
 
-function isRetryable(err: unknown): boolean {
-  return RETRYABLE_CODES.has(mapDriverError(err).code ?? '');
-}
-
 /** Executor over one checked-out client, inside a transaction. */
 class ClientExecutor implements Executor {
   readonly engine = 'postgres' as const;
-  #savepoints = 0;
+  /** Set once the transaction is over: the client may already serve another caller. */
+  ended = false;
+  root: TxScope | undefined;
 
-  constructor(readonly client: pg.PoolClient) {}
+  constructor(
+    readonly client: pg.PoolClient,
+    private readonly owner: PgDatabase,
+  ) {}
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
     try {
       const result = await this.client.query<T>(text, params as unknown[] | undefined);
       return result.rows;
@@ -62,6 +65,7 @@ class ClientExecutor implements Executor {
   }
 
   async copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
     try {
       const sink = this.client.query(
         copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`),
@@ -72,17 +76,14 @@ class ClientExecutor implements Executor {
     }
   }
 
-  async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
-    const name = `sp_${++this.#savepoints}`;
-    await this.query(`SAVEPOINT ${name}`);
-    try {
-      const result = await fn(this);
-      await this.query(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (err) {
-      await this.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
-      throw err;
+  transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    const scope = activeScope(this.owner);
+    // Outside the callback's async context (a callback API that lost it), the transaction's root.
+    const target = scope?.executor === this ? scope : this.root;
+    if (!target || this.ended) {
+      return Promise.reject(new StorageError('this transaction has ended; use the storage handle instead'));
     }
+    return savepoint(target, () => fn(this));
   }
 }
 
@@ -145,27 +146,30 @@ export class PgDatabase implements Database {
   }
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    const scope = activeScope(this);
+    if (scope) return scope.executor.query<T>(text, params);
     let stale = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.pool.query<T>(text, params as unknown[] | undefined);
         return result.rows;
       } catch (err) {
+        const mapped = this.#mapError(err);
         // A single statement that lost a deadlock was rolled back whole: running it again is safe.
-        if (attempt < MAX_ATTEMPTS && isRetryable(err) && !TX_STATEMENT.test(text)) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(mapped) && !TX_STATEMENT.test(text)) {
           await backoff(attempt);
           continue;
         }
         // Every idle connection may be stale after a restart: each is dropped as it is found.
         if (
           stale++ <= this.options.poolMax &&
-          SESSION_ENDED.has(mapDriverError(err).code ?? '') &&
+          SESSION_ENDED.has(mapped.code ?? '') &&
           !TX_STATEMENT.test(text)
         ) {
           attempt--;
           continue;
         }
-        throw this.#mapError(err);
+        throw mapped;
       }
     }
   }
@@ -175,10 +179,14 @@ export class PgDatabase implements Database {
   }
 
   copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+    const scope = activeScope(this);
+    if (scope) return scope.executor.copyIn(table, columns, data);
     return this.transaction((tx) => tx.copyIn(table, columns, data));
   }
 
   async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    const scope = activeScope(this);
+    if (scope) return savepoint(scope, () => fn(scope.executor));
     let stale = 0;
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
@@ -191,8 +199,8 @@ export class PgDatabase implements Database {
       // A checked-out client whose server goes away emits 'error'; pg's pool listens only on idle
       // ones, and an unheard 'error' would crash the process. The failing query reports it.
       client.on('error', ignore);
+      const tx = new ClientExecutor(client, this);
       try {
-        const tx = new ClientExecutor(client);
         try {
           await tx.query('BEGIN');
         } catch (err) {
@@ -204,24 +212,29 @@ export class PgDatabase implements Database {
           }
           throw err;
         }
-        try {
-          const result = await fn(tx);
-          await tx.query('COMMIT');
-          return result;
-        } catch (err) {
-          await tx.query('ROLLBACK').catch((rollbackErr: unknown) => {
-            // A client that cannot even roll back is dead: destroy it instead of reusing it.
-            broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-          });
-          throw err;
-        }
+        return await inNewScope(this, tx, async (root) => {
+          tx.root = root;
+          try {
+            const result = await fn(tx);
+            await tx.query('COMMIT');
+            return result;
+          } catch (err) {
+            await tx.query('ROLLBACK').catch((rollbackErr: unknown) => {
+              // A client that cannot even roll back is dead: destroy it instead of reusing it.
+              broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+            });
+            throw err;
+          }
+        });
       } catch (err) {
         if (attempt < MAX_ATTEMPTS && isRetryable(err)) {
           await backoff(attempt);
           continue;
         }
-        throw mapDriverError(err);
+        // Our own statements' errors are mapped already; the caller's come back unchanged.
+        throw err;
       } finally {
+        tx.ended = true;
         client.off('error', ignore);
         client.release(broken);
       }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
@@ -10,10 +9,11 @@ import {
   backoff,
   type Database,
   type Executor,
+  isRetryable,
   MAX_ATTEMPTS,
-  RETRYABLE_CODES,
   type Row,
 } from './executor.js';
+import { activeScope, inNewScope, savepoint } from './tx-scope.js';
 
 export interface PGliteOptions {
   /**
@@ -31,21 +31,15 @@ export interface PGliteOptions {
  */
 export const PLATFORM_EXTENSIONS: Extensions = { uuid_ossp, pgcrypto };
 
-interface TxState {
-  done: boolean;
-}
-
 /**
  * PGlite has one connection. A mutex gives each top-level query or transaction the
- * connection in turn; AsyncLocalStorage lets code running inside a transaction call the
- * database again (through `tx` or through the outer handle) without waiting on itself.
+ * connection in turn; code running inside a transaction (its scope, see tx-scope.ts) uses the
+ * connection at once, through `tx` or through the outer handle, without waiting on itself.
  */
 export class PGliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   readonly target: string;
   #tail: Promise<unknown> = Promise.resolve();
-  readonly #tx = new AsyncLocalStorage<TxState>();
-  #savepoints = 0;
 
   private constructor(
     readonly pg: PGlite,
@@ -80,8 +74,7 @@ export class PGliteDatabase implements Database {
 
   /** Runs `fn` when the connection is free (or at once, inside this context's transaction). */
   #exclusive<R>(fn: () => Promise<R>): Promise<R> {
-    const tx = this.#tx.getStore();
-    if (tx && !tx.done) return fn();
+    if (activeScope(this)) return fn();
     const run = this.#tail.then(fn);
     this.#tail = run.catch(() => undefined);
     return run;
@@ -128,13 +121,12 @@ export class PGliteDatabase implements Database {
   }
 
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
-    const outer = this.#tx.getStore();
-    if (outer && !outer.done) return this.#savepoint(fn);
+    const scope = activeScope(this);
+    if (scope) return savepoint(scope, () => fn(this));
     return this.#exclusive(async () => {
       for (let attempt = 1; ; attempt++) {
-        const state: TxState = { done: false };
         try {
-          return await this.#tx.run(state, async () => {
+          return await inNewScope(this, this, async () => {
             await this.#query('BEGIN');
             try {
               const result = await fn(this);
@@ -143,30 +135,15 @@ export class PGliteDatabase implements Database {
             } catch (err) {
               await this.#query('ROLLBACK').catch(() => undefined);
               throw err;
-            } finally {
-              state.done = true;
             }
           });
         } catch (err) {
-          const mapped = mapDriverError(err);
-          if (attempt >= MAX_ATTEMPTS || !RETRYABLE_CODES.has(mapped.code ?? '')) throw err;
+          // The caller's own error comes back as it was thrown; only ours are retried.
+          if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
           await backoff(attempt);
         }
       }
     });
-  }
-
-  async #savepoint<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
-    const name = `sp_${++this.#savepoints}`;
-    await this.#query(`SAVEPOINT ${name}`);
-    try {
-      const result = await fn(this);
-      await this.#query(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (err) {
-      await this.#query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
-      throw err;
-    }
   }
 
   async close(): Promise<void> {

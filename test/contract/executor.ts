@@ -76,6 +76,68 @@ export function executorContract(engine: SqlEngine): void {
     expect(ids).toEqual([10]);
   });
 
+  test("the caller's own error comes back from a transaction unchanged", async () => {
+    class Mine extends Error {}
+    const thrown = new Mine('mine');
+    const caught = await t.db
+      .transaction(async (tx) => {
+        await tx.query(`INSERT INTO probe VALUES (12, 'x')`);
+        throw thrown;
+      })
+      .catch((err: unknown) => err);
+    expect(caught).toBe(thrown);
+    // …also when it carries a SQLSTATE-looking code: only the database's own failures are retried.
+    let calls = 0;
+    const coded = Object.assign(new Error('looks retryable'), { code: '40001' });
+    await expect(
+      t.db.transaction(async () => {
+        calls++;
+        throw coded;
+      }),
+    ).rejects.toBe(coded);
+    expect(calls).toBe(1);
+  });
+
+  test('writes through the outer handle inside a transaction join it (and roll back with it)', async () => {
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO probe VALUES (13, 'via tx')`);
+        await t.db.query(`INSERT INTO probe VALUES (14, 'via outer handle')`);
+        const [seen] = await t.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM probe WHERE id IN (13, 14)',
+        );
+        expect(seen!.n).toBe(2); // the outer handle sees the transaction's own rows
+        throw new Error('roll back both');
+      }),
+    ).rejects.toThrow('roll back both');
+    expect(await t.db.query('SELECT id FROM probe WHERE id IN (13, 14)')).toEqual([]);
+  });
+
+  test('nested transactions started side by side run one after the other; a failing one undoes only itself', async () => {
+    await t.db.transaction(async (tx) => {
+      const results = await Promise.allSettled([
+        tx.transaction(async (a) => {
+          await a.query(`INSERT INTO probe VALUES (15, 'a')`);
+          await new Promise((r) => setTimeout(r, 20));
+          throw new Error('a fails');
+        }),
+        tx.transaction(async (b) => {
+          await b.query(`INSERT INTO probe VALUES (16, 'b')`);
+          return 'b ok';
+        }),
+        t.db.transaction(async (c) => {
+          await c.query(`INSERT INTO probe VALUES (17, 'c')`);
+          await c.transaction((d) => d.query(`INSERT INTO probe VALUES (18, 'd')`));
+          return 'c ok';
+        }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    });
+    const ids = (await t.db.query<{ id: number }>('SELECT id FROM probe WHERE id BETWEEN 15 AND 18 ORDER BY id'))
+      .map((r) => r.id);
+    expect(ids).toEqual([16, 17, 18]);
+  });
+
   test('calls outside a running transaction wait for it and never see its uncommitted rows', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
