@@ -26,6 +26,24 @@ export class IntegrityError extends StorageError {
   }
 }
 
+/**
+ * The statement ran out of time (POSTGRES_STATEMENT_TIMEOUT_MS) or was cancelled (SQLSTATE 57014).
+ * The server is fine: retrying the same work will likely take as long again.
+ */
+export class TimeoutError extends StorageError {
+  override name = 'TimeoutError';
+}
+
+/** A value or statement passed one of PostgreSQL's hard limits (SQLSTATE 54xxx), e.g. tsvector size. */
+export class LimitExceededError extends StorageError {
+  override name = 'LimitExceededError';
+}
+
+/** The database role may not do this (SQLSTATE 42501): a grant is missing, nothing is wrong with the data. */
+export class PermissionDeniedError extends StorageError {
+  override name = 'PermissionDeniedError';
+}
+
 export class NotFoundError extends StorageError {
   override name = 'NotFoundError';
 }

@@ -83,7 +83,9 @@ export async function readCatalog(db: Executor, schema = 'public'): Promise<Cata
          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
       [schema],
     ),
-    db.query<{ name: string; version: string }>('SELECT extname AS name, extversion AS version FROM pg_extension'),
+    db.query<{ name: string; version: string }>(
+      'SELECT extname AS name, extversion AS version FROM pg_extension',
+    ),
   ]);
 
   const catalog: Catalog = {

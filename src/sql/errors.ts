@@ -1,4 +1,12 @@
-import { ConnectionError, IntegrityError, StorageError, ValidationError } from '../domain/errors.js';
+import {
+  ConnectionError,
+  IntegrityError,
+  LimitExceededError,
+  PermissionDeniedError,
+  StorageError,
+  TimeoutError,
+  ValidationError,
+} from '../domain/errors.js';
 
 interface DriverError {
   code?: unknown;
@@ -8,8 +16,8 @@ interface DriverError {
 }
 
 const INTEGRITY = new Set(['23000', '23001', '23502', '23503', '23505', '23514', '23P01']);
-// admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, query_canceled (timeouts)
-const CONNECTION = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+// admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+const CONNECTION = new Set(['57P01', '57P02', '57P03', '53300']);
 const SOCKET = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -40,6 +48,9 @@ export function mapDriverError(err: unknown, context?: string): StorageError {
   ) {
     return new ConnectionError(message, { cause: err, code });
   }
+  if (code === '57014') return new TimeoutError(message, { cause: err, code });
+  if (code?.startsWith('54')) return new LimitExceededError(message, { cause: err, code });
+  if (code === '42501') return new PermissionDeniedError(message, { cause: err, code });
   // Data exceptions (22xxx) mean a value got past validation that the database rejects.
   if (code?.startsWith('22')) return new ValidationError('value', message, { cause: err });
   return new StorageError(message, { cause: err, code });

@@ -4,14 +4,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectionError, StorageError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
-import {
-  backoff,
-  type Database,
-  type Executor,
-  isRetryable,
-  MAX_ATTEMPTS,
-  type Row,
-} from './executor.js';
+import { backoff, type Database, type Executor, isRetryable, MAX_ATTEMPTS, type Row } from './executor.js';
 import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
 
 export interface PgOptions {

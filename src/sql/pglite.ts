@@ -5,14 +5,7 @@ import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { ConnectionError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
-import {
-  backoff,
-  type Database,
-  type Executor,
-  isRetryable,
-  MAX_ATTEMPTS,
-  type Row,
-} from './executor.js';
+import { backoff, type Database, type Executor, isRetryable, MAX_ATTEMPTS, type Row } from './executor.js';
 import { activeScope, inNewScope, savepoint } from './tx-scope.js';
 
 export interface PGliteOptions {

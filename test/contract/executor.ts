@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { IntegrityError, StorageError, ValidationError } from '../../src/domain/errors.js';
+import {
+  IntegrityError,
+  LimitExceededError,
+  PermissionDeniedError,
+  StorageError,
+  ValidationError,
+} from '../../src/domain/errors.js';
 import { encodeBinaryCopy } from '../../src/sql/copy-binary.js';
 import { migrate } from '../../src/sql/migrate.js';
 import type { SqlEngine, TestDatabase } from '../support/engines.js';
@@ -133,8 +139,9 @@ export function executorContract(engine: SqlEngine): void {
       ]);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     });
-    const ids = (await t.db.query<{ id: number }>('SELECT id FROM probe WHERE id BETWEEN 15 AND 18 ORDER BY id'))
-      .map((r) => r.id);
+    const ids = (
+      await t.db.query<{ id: number }>('SELECT id FROM probe WHERE id BETWEEN 15 AND 18 ORDER BY id')
+    ).map((r) => r.id);
     expect(ids).toEqual([16, 17, 18]);
   });
 
@@ -205,6 +212,26 @@ export function executorContract(engine: SqlEngine): void {
     expect((err as StorageError).code).toBe('42P01');
     const bad = await t.db.query(`SELECT 'not-a-uuid'::uuid`).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ValidationError);
+  });
+
+  test('a hard limit and a missing privilege have error classes that say so', async () => {
+    const limit = await t.db.query('SELECT array_fill(1, ARRAY[1000000000])').catch((e: unknown) => e);
+    expect(limit).toBeInstanceOf(LimitExceededError);
+    expect((limit as StorageError).code).toBe('54000');
+    const role = `ts_no_rights_${process.pid}`;
+    await t.db.exec(`CREATE ROLE ${role}`);
+    try {
+      const denied = await t.db
+        .transaction(async (tx) => {
+          await tx.query(`SET LOCAL ROLE ${role}`);
+          await tx.query('SELECT * FROM probe');
+        })
+        .catch((e: unknown) => e);
+      expect(denied).toBeInstanceOf(PermissionDeniedError);
+      expect((denied as StorageError).code).toBe('42501');
+    } finally {
+      await t.db.exec(`DROP ROLE ${role}`);
+    }
   });
 
   test('copyIn loads binary COPY input exactly, and a malformed one is an error that writes nothing', async () => {

@@ -120,8 +120,9 @@ export function itemContract(engine: SqlEngine): void {
     const item = anItem(1, { description: 'd', content: 'c', category: 'Science' });
     const id = await ctx.items.save(item);
     const version = async () =>
-      (await ctx.db.query<{ v: string }>('SELECT xmin::text AS v FROM processed_items WHERE id = $1', [id]))[0]!
-        .v;
+      (
+        await ctx.db.query<{ v: string }>('SELECT xmin::text AS v FROM processed_items WHERE id = $1', [id])
+      )[0]!.v;
     const before = await version();
     expect(await ctx.items.saveBatch([item])).toMatchObject({ unchanged: 1, updated: 0 });
     expect(
