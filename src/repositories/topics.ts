@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IntegrityError, NotFoundError } from '../domain/errors.js';
+import { IntegrityError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   categorySchema,
   keywordSchema,
@@ -32,7 +32,12 @@ const COLUMNS: Columns<keyof Omit<TopicInput, 'id' | 'embedding'>> = {
   keywords: { name: 'keywords', cast: cast.texts },
   metadata: { name: 'metadata', cast: cast.jsonb, json: true },
 };
-const updateSchema = patchSchema(topicSchema, Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]);
+// itemCount is not patchable: the topic_items trigger adds and subtracts from whatever is stored,
+// so a written count would be off by the difference forever after.
+const updateSchema = patchSchema(
+  topicSchema,
+  (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).filter((f) => f !== 'itemCount'),
+);
 
 const topicSearchSchema = z
   .object({
@@ -49,7 +54,7 @@ export type TopicSearch = z.input<typeof topicSearchSchema>;
 const pagingSchema = z.object({ limit: limitSchema.default(100), offset: offsetSchema.default(0) }).strict();
 const idListSchema = z.array(uuidSchema).max(100_000);
 
-export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding'>>;
+export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding' | 'itemCount'>>;
 
 export class TopicRepository {
   constructor(private readonly db: Executor) {}
@@ -65,8 +70,15 @@ export class TopicRepository {
     return row ? toTopic(row) : null;
   }
 
+  /** Changes only the given fields. False when no topic has that id. */
   async update(id: string, patch: TopicPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
+    if (patch && typeof patch === 'object' && 'itemCount' in patch) {
+      throw new ValidationError(
+        'patch.itemCount',
+        'is kept by the database from the topic’s item links: use addItems / removeItems',
+      );
+    }
     return updateById(this.db, 'topics', COLUMNS, id, validate(updateSchema, patch, 'patch'));
   }
 

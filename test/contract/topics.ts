@@ -91,6 +91,19 @@ export function topicContract(engine: SqlEngine): void {
     expect((await ctx.topics.get(topicId))!.itemCount).toBe(0);
   });
 
+  test('the trigger-kept item count cannot be patched, and a re-save keeps it', async () => {
+    const topicId = await ctx.topics.save(aTopic());
+    const { ids } = await ctx.items.saveBatch([anItem(1)]);
+    await ctx.topics.addItems(topicId, ids);
+    const err = await rejection(() => ctx.topics.update(topicId, { itemCount: 999 } as never));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe('patch.itemCount');
+    await ctx.topics.save(aTopic({ id: topicId, itemCount: 50, title: 're-saved' }));
+    expect((await ctx.topics.get(topicId))!).toMatchObject({ itemCount: 1, title: 're-saved' });
+    await ctx.topics.removeItems(topicId, ids);
+    expect((await ctx.topics.get(topicId))!.itemCount).toBe(0);
+  });
+
   test('linking to a missing topic or item is NotFoundError', async () => {
     const { ids } = await ctx.items.saveBatch([anItem(1)]);
     const missing = '00000000-0000-4000-8000-000000000002';
