@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
-import { ConnectionError } from '../domain/errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { mapDriverError } from './errors.js';
 import { backoff, type Database, type Executor, isRetryable, MAX_ATTEMPTS, type Row } from './executor.js';
 import { activeScope, inNewScope, savepoint } from './tx-scope.js';
@@ -146,42 +145,4 @@ export class PGliteDatabase implements Database {
       this.#unlock = undefined;
     });
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One process per data directory: PGlite has no lock of its own, and two writers would corrupt
- * the files. The lock file holds the owner's pid; a lock whose process is gone (killed) is stale
- * and taken over. Returns the release function.
- */
-export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'lock');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(readFileSync(file, 'utf8').trim());
-      if (owner && alive(owner)) {
-        throw new ConnectionError(
-          `embedded data directory ${dataDir} is in use by process ${owner}; stop it, or point TREND_DATA_DIR elsewhere`,
-          {
-            code: 'LOCKED',
-          },
-        );
-      }
-      rmSync(file, { force: true }); // stale: its process is gone
-    }
-  }
-  throw new ConnectionError(`could not lock embedded data directory ${dataDir}`, { code: 'LOCKED' });
 }
