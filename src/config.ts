@@ -145,7 +145,7 @@ function fromEnv(env: Record<string, string | undefined>): Partial<PgOptions> | 
   if (!env.POSTGRES_HOST) return undefined;
   return {
     host: env.POSTGRES_HOST,
-    ...(env.POSTGRES_PORT ? { port: Number(env.POSTGRES_PORT) } : {}),
+    ...stripUndefined({ port: intVar(env, 'POSTGRES_PORT') }),
     ...(env.POSTGRES_DB ? { database: env.POSTGRES_DB } : {}),
     ...(env.POSTGRES_USER ? { user: env.POSTGRES_USER } : {}),
     password: env.POSTGRES_PASSWORD,
@@ -154,18 +154,28 @@ function fromEnv(env: Record<string, string | undefined>): Partial<PgOptions> | 
   };
 }
 
+/** A whole-number variable, or undefined when unset; anything else is refused at startup, by name. */
+function intVar(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw.trim())) throw new ValidationError(name, `must be a whole number, not "${raw}"`);
+  return Number(raw);
+}
+
 function poolFromEnv(env: Record<string, string | undefined>): Partial<PgOptions> {
-  const out: Partial<PgOptions> = {};
-  if (env.POSTGRES_POOL_MIN) out.poolMin = Number(env.POSTGRES_POOL_MIN);
-  if (env.POSTGRES_POOL_MAX) out.poolMax = Number(env.POSTGRES_POOL_MAX);
-  if (env.POSTGRES_STATEMENT_TIMEOUT_MS) out.statementTimeoutMs = Number(env.POSTGRES_STATEMENT_TIMEOUT_MS);
-  if (env.POSTGRES_CONNECT_TIMEOUT_MS) out.connectTimeoutMs = Number(env.POSTGRES_CONNECT_TIMEOUT_MS);
-  return out;
+  return stripUndefined({
+    poolMin: intVar(env, 'POSTGRES_POOL_MIN'),
+    poolMax: intVar(env, 'POSTGRES_POOL_MAX'),
+    statementTimeoutMs: intVar(env, 'POSTGRES_STATEMENT_TIMEOUT_MS'),
+    connectTimeoutMs: intVar(env, 'POSTGRES_CONNECT_TIMEOUT_MS'),
+  });
 }
 
 /**
- * First match wins: explicit options → environment (DATABASE_URL | POSTGRES_*) → .env →
- * embedded PGlite in TREND_DATA_DIR or ./.trend-data.
+ * Per setting, first match wins: explicit options → environment → .env → defaults. The database:
+ * `databaseUrl` / `postgres` / `dataDir` → DATABASE_URL | POSTGRES_* → embedded PGlite in
+ * TREND_DATA_DIR or ./.trend-data. The cache and the vector store are settled on their own
+ * (`redis` → REDIS_*; `qdrant` → QDRANT_*), whatever chose the database.
  */
 export function resolveConfig(options: StorageOptions = {}): StorageConfig {
   const env = options.env ?? loadEnv();
@@ -214,32 +224,28 @@ const nodeList = z
  */
 function cacheConfig(options: StorageOptions, env: Record<string, string | undefined>): CacheConfig {
   const prefix = options.cachePrefix ?? env.CACHE_PREFIX ?? 'trend:';
-  const defaultTtlSeconds = options.cacheTtlSeconds ?? Number(env.CACHE_DEFAULT_TTL ?? 3600);
-  const explicitServers = options.dataDir !== undefined || options.databaseUrl !== undefined;
-  const r =
-    options.redis === false
-      ? undefined
-      : (options.redis ??
-        (explicitServers
-          ? undefined
-          : env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_HOST
-            ? {
-                url:
-                  env.REDIS_URL ||
-                  (env.REDIS_HOST ? `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}` : undefined),
-                clusterNodes: env.REDIS_CLUSTER_NODES,
-                password: env.REDIS_PASSWORD,
-                commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS
-                  ? Number(env.REDIS_COMMAND_TIMEOUT_MS)
-                  : undefined,
-              }
-            : undefined));
+  const defaultTtlSeconds = options.cacheTtlSeconds ?? intVar(env, 'CACHE_DEFAULT_TTL') ?? 3600;
+  if (!Number.isInteger(defaultTtlSeconds) || defaultTtlSeconds < 1) {
+    throw new ValidationError('cacheTtlSeconds', 'must be a whole number of seconds > 0');
+  }
+  const fromEnvironment =
+    env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_HOST
+      ? {
+          url:
+            env.REDIS_URL ||
+            (env.REDIS_HOST ? `redis://${env.REDIS_HOST}:${intVar(env, 'REDIS_PORT') ?? 6379}` : undefined),
+          clusterNodes: env.REDIS_CLUSTER_NODES,
+          password: env.REDIS_PASSWORD,
+          commandTimeoutMs: intVar(env, 'REDIS_COMMAND_TIMEOUT_MS'),
+        }
+      : undefined;
+  const r = options.redis === false ? undefined : (options.redis ?? fromEnvironment);
   if (!r)
     return {
       kind: 'memory',
       prefix,
       defaultTtlSeconds,
-      maxEntries: Number(env.CACHE_MAX_ENTRIES ?? 100_000),
+      maxEntries: intVar(env, 'CACHE_MAX_ENTRIES') ?? 100_000,
     };
   if (r.url !== undefined && !/^rediss?:\/\/[^\s]+$/.test(r.url)) {
     throw new ValidationError('redis.url', 'must be a redis:// or rediss:// URL');
@@ -278,14 +284,12 @@ function vectorConfig(options: StorageOptions, env: Record<string, string | unde
     ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, timeoutMs: env.QDRANT_TIMEOUT_MS }
     : env.QDRANT_HOST
       ? {
-          url: `http://${env.QDRANT_HOST}:${env.QDRANT_PORT ?? 6333}`,
+          url: `http://${env.QDRANT_HOST}:${intVar(env, 'QDRANT_PORT') ?? 6333}`,
           apiKey: env.QDRANT_API_KEY,
           timeoutMs: env.QDRANT_TIMEOUT_MS,
         }
       : undefined;
-  const q =
-    options.qdrant ??
-    (options.dataDir !== undefined || options.databaseUrl !== undefined ? undefined : fromEnvironment);
+  const q = options.qdrant ?? fromEnvironment;
   if (!q) return { kind: 'pgvector' };
   return { kind: 'qdrant', ...validate(qdrantSchema, stripUndefined(q), 'qdrant') };
 }

@@ -54,6 +54,49 @@ test('explicit options win over the environment', () => {
   expect(c.database).toEqual({ kind: 'embedded', dataDir: null });
 });
 
+test('precedence is per setting: choosing the database never hides REDIS_* or QDRANT_*', () => {
+  const env = { REDIS_URL: 'redis://cache.example:6380', QDRANT_URL: 'http://vectors.example:6333' };
+  for (const options of [
+    { databaseUrl: 'postgres://u@db.example/x' },
+    { dataDir: null },
+    { dataDir: '/tmp/d' },
+  ]) {
+    const c = resolveConfig({ ...options, env });
+    expect(c.cache, JSON.stringify(options)).toMatchObject({ kind: 'redis', url: env.REDIS_URL });
+    expect(c.vector, JSON.stringify(options)).toMatchObject({ kind: 'qdrant', url: env.QDRANT_URL });
+  }
+  // An explicit option still wins over the environment for its own setting.
+  const c = resolveConfig({ dataDir: null, redis: false, qdrant: { url: 'http://mine:1' }, env });
+  expect(c.cache.kind).toBe('memory');
+  expect(c.vector).toMatchObject({ kind: 'qdrant', url: 'http://mine:1' });
+});
+
+test('a number variable that is not a number is refused at startup, by name', async () => {
+  for (const [name, value] of [
+    ['CACHE_DEFAULT_TTL', 'abc'],
+    ['CACHE_DEFAULT_TTL', '0'],
+    ['CACHE_MAX_ENTRIES', '1e5'],
+    ['POSTGRES_POOL_MAX', 'twenty'],
+    ['POSTGRES_PORT', '54 32'],
+    ['REDIS_PORT', '-1'],
+  ] as const) {
+    const env = { POSTGRES_HOST: 'h', ...(name === 'REDIS_PORT' ? { REDIS_HOST: 'r' } : {}), [name]: value };
+    let err: unknown;
+    try {
+      resolveConfig({ env });
+    } catch (e) {
+      err = e;
+    }
+    expect(err, `${name}=${value}`).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field, `${name}=${value}`).toMatch(new RegExp(`${name}|cacheTtlSeconds`));
+  }
+  const opened = await createStorage({ dataDir: null, env: { CACHE_DEFAULT_TTL: 'abc' } }).catch(
+    (e: unknown) => e,
+  );
+  expect(opened).toBeInstanceOf(ValidationError);
+  expect(resolveConfig({ env: { CACHE_DEFAULT_TTL: '60' } }).cache.defaultTtlSeconds).toBe(60);
+});
+
 test('a .env file is honoured, and process.env wins over it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-env-'));
   writeFileSync(join(dir, '.env'), 'POSTGRES_HOST=from-file\nTREND_ENV_PROBE=file\n');
