@@ -9,6 +9,7 @@ import {
   type StorageConfig,
   type StorageOptions,
 } from './config.js';
+import { MigrationError, PermissionDeniedError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
 import type { Database, Executor } from './sql/executor.js';
@@ -109,11 +110,30 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
   };
   if (options.autoMigrate ?? true) {
     try {
-      await storage.migrate();
+      await migrateIfBehind(db, config);
     } catch (err) {
       await storage.close().catch(() => undefined);
       throw err;
     }
   }
   return storage;
+}
+
+/**
+ * Applies pending migrations, if any. An up-to-date schema needs nothing but SELECT, so an
+ * application role without DDL rights opens the store; one whose schema is behind is told so.
+ */
+async function migrateIfBehind(db: Database, config: StorageConfig): Promise<void> {
+  const { applied, pending } = await migrationStatus(db);
+  if (pending.length === 0) return;
+  try {
+    await migrate(db);
+  } catch (err) {
+    if (!(err instanceof PermissionDeniedError)) throw err;
+    const role = config.database.kind === 'postgres' ? `role ${config.database.user}` : 'this role';
+    throw new MigrationError(
+      `the database schema is at migration ${applied.length} and this version of trend-storage needs ${applied.length + pending.length}, but ${role} may not change the schema (${err.message}); run \`trend-storage migrate\` as the database owner, or open the store with autoMigrate: false`,
+      { cause: err, code: err.code },
+    );
+  }
 }

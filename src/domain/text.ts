@@ -12,8 +12,7 @@ export function textProblem(s: string): string | undefined {
 }
 
 // String.prototype.isWellFormed is Node 20+, but not in the ES2023 lib this project compiles against.
-const isWellFormed = (s: string): boolean =>
-  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The first string (or object key) inside a JSON value that cannot be stored, with its path

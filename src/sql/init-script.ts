@@ -46,6 +46,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_use
 REVOKE INSERT, UPDATE, DELETE ON ${MIGRATIONS_TABLE} FROM :"app_user";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app_user";
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"app_user";
+-- Tables the owner creates later (a vector collection's table) are the application's to use too.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app_user";
 \\endif
 `);
   return parts.join('\n');

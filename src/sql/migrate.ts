@@ -53,10 +53,13 @@ export const TRACKING_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
-async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-  await tx.query(TRACKING_TABLE_SQL);
-  const rows = await tx.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
+/** What the tracking table says, without creating it: a role without DDL rights can read it. */
+async function readApplied(db: Executor): Promise<AppliedMigration[]> {
+  const [exists] = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+    MIGRATIONS_TABLE,
+  ]);
+  if (!exists!.found) return [];
+  const rows = await db.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
     `SELECT version, name, checksum, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`,
   );
   return rows.map((r) => ({
@@ -89,8 +92,15 @@ export interface MigrationStatus {
   pending: Migration[];
 }
 
+async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+  await tx.query(TRACKING_TABLE_SQL);
+  return readApplied(tx);
+}
+
+/** Applied and pending migrations. Reads only: needs no privilege beyond SELECT. */
 export async function migrationStatus(db: Executor, migrations = loadMigrations()): Promise<MigrationStatus> {
-  const applied = await db.transaction(lockAndRead);
+  const applied = await readApplied(db);
   verify(applied, migrations);
   return { applied, pending: migrations.slice(applied.length) };
 }

@@ -9,7 +9,10 @@ import { ID_KEY } from './qdrant-mapping.js';
 import type { CollectionConfig, ScrollOptions, SearchOptions, VectorRecord } from './types.js';
 
 export const idSchema = storableText().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
-const metadataSchema = jsonObjectSchema.refine((v) => !(ID_KEY in v), `must not use the reserved key ${ID_KEY}`);
+const metadataSchema = jsonObjectSchema.refine(
+  (v) => !(ID_KEY in v),
+  `must not use the reserved key ${ID_KEY}`,
+);
 
 export function checkId(id: unknown, field = 'id'): string {
   return validate(idSchema, id, field);
