@@ -12,6 +12,7 @@ import {
 import { MigrationError, PermissionDeniedError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
+import { type PurgeOptions, type PurgeReport, purgeItems } from './retention.js';
 import type { Database, Executor } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
 import { PgDatabase } from './sql/pg.js';
@@ -41,6 +42,12 @@ export interface Storage extends Repositories {
   vectors(collection?: CollectionOptions): VectorRepository;
   /** The cache: Redis when configured, else in memory. */
   readonly cache: CacheRepository;
+  /**
+   * Deletes items collected more than `olderThanDays` ago, at any size, in batches: their vectors
+   * (every `*item_embeddings` collection), their `item:<id>` cache entries, then the rows (topic
+   * links go with them). A failure part-way is a PurgeError whose `report` says what was done.
+   */
+  purgeItems(options: PurgeOptions): Promise<PurgeReport>;
   migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
@@ -101,6 +108,7 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     db,
     cache,
     transaction: (fn) => db.transaction((tx) => fn({ ...createRepositories(tx, options), db: tx })),
+    purgeItems: (opts) => purgeItems(storage, opts),
     migrate: (opts = {}) => migrate(db, opts),
     migrationStatus: () => migrationStatus(db),
     close: async () => {

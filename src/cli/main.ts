@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { StorageError } from '../domain/errors.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { demoCommand } from './commands/demo.js';
@@ -8,7 +8,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { refreshViewsCommand } from './commands/refresh-views.js';
 import { statsCommand } from './commands/stats.js';
 import { verifyCommand } from './commands/verify.js';
-import { errorColor, output } from './output.js';
+import { errorColor, output, parseDays } from './output.js';
 
 const program = new Command('trend-storage')
   .description(
@@ -20,18 +20,46 @@ const program = new Command('trend-storage')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(errorColor.red(text)) });
 
+/** An option parser for a whole number in [min, max]: checked before any work starts. */
+function wholeNumber(min: number, max: number) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max.toLocaleString('en')}.`);
+    }
+    return Number(text);
+  };
+}
+
+function duration(text: string): number {
+  try {
+    return parseDays(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+const messageOf = (err: unknown) =>
+  err instanceof StorageError
+    ? `${err.name}: ${err.message}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
+
+// Last line of defence: whatever escapes a command is reported as one line, never a stack trace.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    console.error(errorColor.red(`trend-storage: ${messageOf(err)}`));
+    process.exit(1);
+  });
+}
+
 /** Runs a command and turns its outcome into an exit code: no stack traces for people. */
 function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
   return async (...args: A) => {
     try {
       process.exitCode = await fn(...args);
     } catch (err) {
-      const message =
-        err instanceof StorageError
-          ? `${err.name}: ${err.message}`
-          : err instanceof Error
-            ? err.message
-            : String(err);
+      const message = messageOf(err);
       if (program.opts().json) console.log(JSON.stringify({ error: message }));
       else console.error(errorColor.red(`trend-storage: ${message}`));
       process.exitCode = 1;
@@ -51,15 +79,17 @@ program
 program
   .command('verify')
   .description('health check: PostgreSQL, schema, vector store, cache; exit code 1 if any fails')
-  .option('--timeout <seconds>', 'per-check timeout', '5')
-  .action(action((opts: { timeout?: string }) => verifyCommand(out(), opts)));
+  .option('--timeout <seconds>', 'per-check timeout', wholeNumber(1, 600), 5)
+  .action(action((opts: { timeout: number }) => verifyCommand(out(), opts)));
 
 program
   .command('demo')
   .description('the main job: load a realistic sample and walk through the platform’s storage examples')
   .option('--reset', 'remove what earlier demo runs stored, then start over')
-  .addOption(new Option('--items <n>', 'how many sample items').default('5000'))
-  .action(action((opts: { reset?: boolean; items?: string }) => demoCommand(out(), opts)));
+  .addOption(
+    new Option('--items <n>', 'how many sample items').argParser(wholeNumber(1, 1_000_000)).default(5000),
+  )
+  .action(action((opts: { reset?: boolean; items: number }) => demoCommand(out(), opts)));
 
 program
   .command('import')
@@ -73,15 +103,15 @@ program
 program
   .command('stats')
   .description('row counts, items per source and day, top trends, cache and vector counts')
-  .option('--days <n>', 'days of items per source and day', '14')
-  .action(action((opts: { days?: string }) => statsCommand(out(), opts)));
+  .option('--days <n>', 'days of items per source and day', wholeNumber(1, 3650), 14)
+  .action(action((opts: { days: number }) => statsCommand(out(), opts)));
 
 program
   .command('cleanup')
   .description('delete items collected before a cutoff, with their links, vectors and cache entries')
-  .requiredOption('--older-than <duration>', 'e.g. 30d or 48h')
+  .requiredOption('--older-than <duration>', 'e.g. 30d or 48h', duration)
   .option('--dry-run', 'count what would be deleted')
-  .action(action((opts: { olderThan: string; dryRun?: boolean }) => cleanupCommand(out(), opts)));
+  .action(action((opts: { olderThan: number; dryRun?: boolean }) => cleanupCommand(out(), opts)));
 
 program
   .command('refresh-views')

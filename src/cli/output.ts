@@ -46,10 +46,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return [color.bold(fmt(cells[0]!)), ...cells.slice(1).map(fmt)].join('\n');
 }
 
-/** `30d`, `12h`, `30` (days) → whole days; anything else is an error for the user. */
+/** `30d`, `12h`, `30` (days) → whole days, at most 100 years; anything else is an error for the user. */
 export function parseDays(text: string): number {
-  const m = /^(\d+)\s*(d|h)?$/i.exec(text.trim());
-  if (!m) throw new Error(`--older-than: expected a duration such as 30d or 48h, got "${text}"`);
-  const n = Number(m[1]);
-  return m[2]?.toLowerCase() === 'h' ? Math.ceil(n / 24) : n;
+  const m = /^(\d{1,9})\s*(d|h)?$/i.exec(text.trim());
+  const days = m ? (m[2]?.toLowerCase() === 'h' ? Math.ceil(Number(m[1]) / 24) : Number(m[1])) : Number.NaN;
+  if (!(days <= 36_500))
+    throw new Error(`expected a duration such as 30d or 48h (at most 36500d), got "${text}"`);
+  return days;
 }

@@ -69,6 +69,9 @@ export const jsonObjectSchema = storableJsonObject().refine(
   `must be at most ${LIMITS.metadataBytes.toLocaleString('en')} characters as JSON`,
 );
 
+/** A metadata containment match (`metadata @> match`); empty would select every row. */
+export const metadataMatchSchema = jsonObjectSchema.refine((m) => Object.keys(m).length > 0, 'must not be empty');
+
 /** An int4 column (item_count, rank, pipeline counts). */
 export const int32Count = z.number().int('must be an integer').min(0, 'must be >= 0').max(2_147_483_647);
 /**

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { SourceType } from '../domain/enums.js';
 import {
   categorySchema,
+  type JsonObject,
   languageSchema,
   limitSchema,
+  metadataMatchSchema,
   offsetSchema,
   type ProcessedItem,
   type ProcessedItemInput,
@@ -37,6 +39,12 @@ export interface ItemKey {
 const sourceIdSchema = storableText().min(1, 'must not be empty').max(255);
 const keySchema = z.object({ source: sourceTypeSchema, sourceId: sourceIdSchema });
 const daysSchema = z.number().int('must be an integer').min(0, 'must be >= 0').max(36_500);
+const idListSchema = z.array(uuidSchema).max(100_000);
+const idPageSchema = z.object({ limit: z.number().int().min(1).max(100_000).default(1000) }).strict();
+const countSchema = z
+  .object({ source: sourceTypeSchema.optional(), collectedBefore: timestampSchema.optional() })
+  .strict();
+export type ItemCountFilter = z.input<typeof countSchema>;
 
 const itemSearchSchema = z
   .object({
@@ -246,12 +254,48 @@ export class ItemRepository {
     return rows.map(toItem);
   }
 
-  /** How many items are stored, optionally of one source. */
-  async count(source?: SourceType): Promise<number> {
-    if (source !== undefined) validate(sourceTypeSchema, source, 'source');
+  /** How many items are stored, optionally of one source and collected before a time. */
+  async count(filter: ItemCountFilter = {}): Promise<number> {
+    const f = validate(countSchema, filter, 'filter');
+    const p = new Params();
+    const c: string[] = [];
+    if (f.source) c.push(`source = ${p.add(f.source)}::source_type`);
+    if (f.collectedBefore) c.push(`collected_at < ${p.add(f.collectedBefore)}`);
     const [row] = await this.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM processed_items WHERE $1::source_type IS NULL OR source = $1::source_type',
-      [source ?? null],
+      `SELECT count(*)::int AS n FROM processed_items${c.length ? ` WHERE ${c.join(' AND ')}` : ''}`,
+      p.values,
+    );
+    return row!.n;
+  }
+
+  /** Ids of items collected before `collectedBefore`, oldest first: the next batch to retire. */
+  async listIdsCollectedBefore(collectedBefore: Date, options: { limit?: number } = {}): Promise<string[]> {
+    const cutoff = validate(timestampSchema, collectedBefore, 'collectedBefore');
+    const { limit } = validate(idPageSchema, options, 'options');
+    const rows = await this.db.query<{ id: string }>(
+      'SELECT id FROM processed_items WHERE collected_at < $1 ORDER BY collected_at, id LIMIT $2',
+      [cutoff, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Deletes these items (their topic links go with them). Returns how many existed. */
+  async deleteMany(ids: readonly string[]): Promise<number> {
+    validate(idListSchema, ids, 'ids');
+    if (ids.length === 0) return 0;
+    const [row] = await this.db.query<{ n: number }>(
+      'WITH d AS (DELETE FROM processed_items WHERE id = ANY($1::uuid[]) RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [ids],
+    );
+    return row!.n;
+  }
+
+  /** Deletes the items whose metadata contains `match` (JSON containment, GIN-indexed). */
+  async deleteByMetadata(match: JsonObject): Promise<number> {
+    const m = validate(metadataMatchSchema, match, 'match');
+    const [row] = await this.db.query<{ n: number }>(
+      'WITH d AS (DELETE FROM processed_items WHERE metadata @> $1::jsonb RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [JSON.stringify(m)],
     );
     return row!.n;
   }

@@ -70,6 +70,12 @@ export class PluginHealthRepository {
     return row ? toPluginHealth(row) : null;
   }
 
+  /** Forgets a plugin's record. False when there was none. */
+  async delete(name: string): Promise<boolean> {
+    validate(nameSchema, name, 'name');
+    return (await this.db.query('DELETE FROM plugin_health WHERE name = $1 RETURNING 1', [name])).length > 0;
+  }
+
   /** Every plugin, unhealthy first, then by name. */
   async list(): Promise<PluginHealth[]> {
     const rows = await this.db.query<PluginRow>(

@@ -30,6 +30,25 @@ export interface SourcePopularity {
   latestPublished: Date;
 }
 
+export interface SourceDayCount {
+  source: SourceType;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  itemCount: number;
+}
+
+/** Rows in each of the platform's tables. */
+export interface TableCounts {
+  topics: number;
+  trends: number;
+  processed_items: number;
+  topic_items: number;
+  plugin_health: number;
+  pipeline_runs: number;
+}
+
+const daysSchema = z.object({ days: z.number().int().min(1).max(3650).default(14) }).strict();
+
 const readSchema = z
   .object({
     limit: limitSchema.default(100),
@@ -88,6 +107,31 @@ export class ReadModels {
       avgScore: r.avg_score as number | null,
       latestPublished: r.latest_published as Date,
     }));
+  }
+
+  /** Exact row counts of the platform's tables, in one statement. */
+  async tableCounts(): Promise<TableCounts> {
+    const [row] = await this.db.query<{ [K in keyof TableCounts]: number }>(
+      `SELECT (SELECT count(*)::int FROM topics) AS topics, (SELECT count(*)::int FROM trends) AS trends,
+              (SELECT count(*)::int FROM processed_items) AS processed_items,
+              (SELECT count(*)::int FROM topic_items) AS topic_items,
+              (SELECT count(*)::int FROM plugin_health) AS plugin_health,
+              (SELECT count(*)::int FROM pipeline_runs) AS pipeline_runs`,
+    );
+    return row!;
+  }
+
+  /** Items published per source and UTC day over the last `days` days, newest day first. */
+  async itemsPerSourceAndDay(options: { days?: number } = {}): Promise<SourceDayCount[]> {
+    const { days } = validate(daysSchema, options, 'options');
+    const rows = await this.db.query<{ source: string; day: string; n: number }>(
+      `SELECT source::text AS source, to_char((published_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day,
+              count(*)::int AS n
+       FROM processed_items WHERE published_at >= now() - make_interval(days => $1)
+       GROUP BY 1, 2 ORDER BY 2 DESC, 1`,
+      [days],
+    );
+    return rows.map((r) => ({ source: r.source as SourceType, day: r.day, itemCount: r.n }));
   }
 
   /** Refreshes every materialized view concurrently: readers are never blocked. */

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { IntegrityError, NotFoundError, ValidationError } from '../domain/errors.js';
 import {
   categorySchema,
+  type JsonObject,
   keywordSchema,
   languageSchema,
   limitSchema,
+  metadataMatchSchema,
   offsetSchema,
   type ProcessedItem,
   queryTextSchema,
@@ -86,6 +88,16 @@ export class TopicRepository {
   async delete(id: string): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     return deleteById(this.db, 'topics', id);
+  }
+
+  /** Deletes the topics whose metadata contains `match`, with their trends and links. */
+  async deleteByMetadata(match: JsonObject): Promise<number> {
+    const m = validate(metadataMatchSchema, match, 'match');
+    const [row] = await this.db.query<{ n: number }>(
+      'WITH d AS (DELETE FROM topics WHERE metadata @> $1::jsonb RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [JSON.stringify(m)],
+    );
+    return row!.n;
   }
 
   /** Newest first, or by relevance when `q` is given. */

@@ -14,13 +14,11 @@ const CHUNK = 500;
 
 async function reset(storage: Storage, out: Out): Promise<void> {
   // Only what the demo wrote (metadata.demo = true): safe on a shared server.
-  const [items] = await storage.db.query<{ n: number }>(
-    `WITH d AS (DELETE FROM processed_items WHERE metadata @> '{"demo": true}' RETURNING 1) SELECT count(*)::int AS n FROM d`,
-  );
-  const [topics] = await storage.db.query<{ n: number }>(
-    `WITH d AS (DELETE FROM topics WHERE metadata @> '{"demo": true}' RETURNING 1) SELECT count(*)::int AS n FROM d`,
-  );
-  await storage.db.query(`DELETE FROM plugin_health WHERE name LIKE 'demo-%'`);
+  const items = await storage.items.deleteByMetadata({ demo: true });
+  const topics = await storage.topics.deleteByMetadata({ demo: true });
+  for (const p of await storage.pluginHealth.list()) {
+    if (p.name.startsWith('demo-')) await storage.pluginHealth.delete(p.name);
+  }
   for (const name of [ITEM_VECTORS, TREND_VECTORS]) {
     await storage
       .vectors({ name, dimensions: DIMS })
@@ -29,7 +27,7 @@ async function reset(storage: Storage, out: Out): Promise<void> {
   }
   await storage.cache.deletePattern('demo:*');
   out.line(
-    `reset: removed ${items!.n} demo items and ${topics!.n} demo topics (with their trends), vectors and cache keys`,
+    `reset: removed ${items} demo items and ${topics} demo topics (with their trends), vectors and cache keys`,
   );
 }
 
@@ -53,7 +51,7 @@ async function vectorStores(
   }
 }
 
-export async function demoCommand(out: Out, opts: { reset?: boolean; items?: string }): Promise<number> {
+export async function demoCommand(out: Out, opts: { reset?: boolean; items: number }): Promise<number> {
   const started = performance.now();
   const storage = await createStorage();
   const report: Record<string, unknown> = {};
@@ -65,7 +63,7 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items?: str
     if (opts.reset) await reset(storage, out);
 
     // 1. Load the sample: items, topics, links, trends.
-    const count = Number(opts.items ?? 5000);
+    const count = opts.items;
     const data = sample(count);
     out.line(
       heading(`Loading ${count} items, ${data.topics.length} topics and ${data.trends.length} trends`),
@@ -262,10 +260,13 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items?: str
       `demo-bbc after one failed run (${health.lastError}): healthy=${health.isHealthy} (unhealthy after 3 failures in a row), runs=${health.totalRuns}, success rate=${health.successRate.toFixed(2)}`,
     );
 
-    const counts = await storage.db.query<{ t: string; n: number }>(
-      `SELECT 'items' AS t, count(*)::int AS n FROM processed_items UNION ALL SELECT 'topics', count(*)::int FROM topics
-       UNION ALL SELECT 'trends', count(*)::int FROM trends UNION ALL SELECT 'links', count(*)::int FROM topic_items`,
-    );
+    const tables = await storage.views.tableCounts();
+    const counts = [
+      { t: 'items', n: tables.processed_items },
+      { t: 'topics', n: tables.topics },
+      { t: 'trends', n: tables.trends },
+      { t: 'links', n: tables.topic_items },
+    ];
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out.line(heading('Done'));
     out.line(`${counts.map((c) => `${c.n} ${c.t}`).join(', ')} — ${seconds} s`);

@@ -9,6 +9,19 @@ import { progress } from '../progress.js';
 
 const BATCH = 1000;
 
+function fileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error(`${file} is not a file`);
+    return stat.size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${file}: no such file`);
+    if (code === 'EACCES') throw new Error(`${file}: permission denied`);
+    throw err;
+  }
+}
+
 interface Rejected {
   line: number;
   reason: string;
@@ -20,9 +33,10 @@ interface Rejected {
  */
 export async function importCommand(out: Out, file: string, opts: { quiet?: boolean }): Promise<number> {
   const fromStdin = file === '-';
-  const input = fromStdin ? process.stdin : createReadStream(file);
-  const total = fromStdin ? 0 : statSync(file).size;
+  // Checked before anything opens: a missing file is one clean message, not a stream 'error'.
+  const total = fromStdin ? 0 : fileSize(file);
   const storage = await createStorage();
+  const input = fromStdin ? process.stdin : createReadStream(file);
   const bar = progress('import', total, !out.json && !opts.quiet && total > 0);
   const rejected: Rejected[] = [];
   let inserted = 0;

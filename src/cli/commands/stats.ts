@@ -1,22 +1,13 @@
 import { describeCache, describeDatabase, describeVector } from '../../config.js';
-import { PLATFORM_TABLES } from '../../health.js';
 import { createStorage } from '../../storage.js';
 import { heading, type Out, table } from '../output.js';
 
-export async function statsCommand(out: Out, opts: { days?: string }): Promise<number> {
+export async function statsCommand(out: Out, opts: { days: number }): Promise<number> {
   const storage = await createStorage();
   try {
-    const days = Number(opts.days ?? 14);
-    const counts: Record<string, number> = {};
-    for (const t of PLATFORM_TABLES) {
-      counts[t] = (await storage.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`))[0]!.n;
-    }
-    const perDay = await storage.db.query<{ source: string; day: string; n: number }>(
-      `SELECT source::text AS source, to_char((published_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, count(*)::int AS n
-       FROM processed_items WHERE published_at >= now() - make_interval(days => $1)
-       GROUP BY 1, 2 ORDER BY 2 DESC, 1`,
-      [days],
-    );
+    const days = opts.days;
+    const counts = await storage.views.tableCounts();
+    const perDay = await storage.views.itemsPerSourceAndDay({ days });
     const top = await storage.trends.getTopTrends(5);
     const cacheKeys = (await storage.cache.keysMatching('*')).length;
     let vectors: { collection: string; points: number }[] | { error: string };
@@ -46,7 +37,8 @@ export async function statsCommand(out: Out, opts: { days?: string }): Promise<n
     out.line(heading(`Items per source and day (last ${days} days)`));
     const sources = [...new Set(perDay.map((r) => r.source))].sort();
     const dayList = [...new Set(perDay.map((r) => r.day))];
-    const cell = (day: string, s: string) => perDay.find((r) => r.day === day && r.source === s)?.n ?? 0;
+    const cell = (day: string, s: string) =>
+      perDay.find((r) => r.day === day && r.source === s)?.itemCount ?? 0;
     out.line(
       dayList.length
         ? table(

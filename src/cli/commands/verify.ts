@@ -3,8 +3,8 @@ import { checkHealth } from '../../health.js';
 import { color, fail, type Out, ok } from '../output.js';
 
 /** The platform's health check; exit code 1 when any check fails. */
-export async function verifyCommand(out: Out, opts: { timeout?: string }): Promise<number> {
-  const report = await checkHealth(resolveConfig(), Number(opts.timeout ?? 5) * 1000);
+export async function verifyCommand(out: Out, opts: { timeout: number }): Promise<number> {
+  const report = await checkHealth(resolveConfig(), opts.timeout * 1000);
   for (const c of report.checks)
     out.line(c.ok ? ok(`${c.name}: ${c.detail}`) : fail(`${c.name}: ${c.detail}`));
   out.line(
