@@ -72,7 +72,7 @@ export async function cache(
       n,
       concurrency,
       (i) => layer.set(`s${i % 1000}`, value, 600),
-      (i) => raw.set(`${prefix}s${i % 1000}`, `\u0000ts1:"${value}"`, 'EX', 600),
+      (i) => raw.set(`${prefix}s${i % 1000}`, JSON.stringify(value), 'EX', 600),
     );
     results.push({
       engine: 'redis',

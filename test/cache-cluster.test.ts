@@ -2,6 +2,7 @@ import { Cluster } from 'ioredis';
 import { describe } from 'vitest';
 import { RedisCache } from '../src/cache/redis.js';
 import { cacheContract } from './contract/cache.js';
+import { rawClient } from './support/redis.js';
 import { hasRedisServer, startCluster, type TestCluster } from './support/redis-cluster.js';
 
 if (hasRedisServer()) {
@@ -18,10 +19,12 @@ if (hasRedisServer()) {
         name: 'redis-cluster',
         create: async (prefix) =>
           RedisCache.connect({ clusterNodes: (await started()).cluster.nodes, prefix }),
-        rawSet: async (k, v) => {
-          await (await started()).raw.set(k, v);
+        raw: {
+          set: async (k, v) => rawClient((await started()).raw).set(k, v),
+          hset: async (k, f, v) => rawClient((await started()).raw).hset(k, f, v),
+          rpush: async (k, ...vs) => rawClient((await started()).raw).rpush(k, ...vs),
+          get: async (k) => rawClient((await started()).raw).get(k),
         },
-        rawGet: async (k) => (await started()).raw.get(k),
         dispose: async () => {
           raw?.disconnect();
           await cluster?.stop();

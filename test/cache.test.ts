@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
-import { MemoryCache } from '../src/cache/memory.js';
+import { EmptyNamespaceError } from '../src/cache/errors.js';
 import { RedisCache } from '../src/cache/redis.js';
 import { ConnectionError } from '../src/domain/errors.js';
-import { cacheContract } from './contract/cache.js';
-import { REDIS_URL, redisEngine, testPrefix } from './support/redis.js';
+import { type CacheEngine, cacheContract, memoryEngine } from './contract/cache.js';
+import { REDIS_URL, rawClient, redisEngine, startPrivateRedis, testPrefix } from './support/redis.js';
+import { hasRedisServer } from './support/redis-cluster.js';
 
 describe('CacheRepository contract [memory]', () => {
-  cacheContract({ name: 'memory', create: async (prefix) => new MemoryCache({ prefix }) }, 'trend:');
+  cacheContract(memoryEngine(), 'trend:');
 });
 
 if (REDIS_URL) {
@@ -16,6 +17,45 @@ if (REDIS_URL) {
   console.log('SKIPPED: CacheRepository contract [redis] — TREND_TEST_REDIS_URL is not set');
   describe.skip('CacheRepository contract [redis] (TREND_TEST_REDIS_URL not set)', () => undefined);
 }
+
+/** The platform's setup: no prefix, so this cache and the Python services share one keyspace. */
+async function emptyPrefix(engine: CacheEngine): Promise<void> {
+  const cache = await engine.create('');
+  try {
+    await engine.raw.set('greeting', Buffer.from('"hello"'));
+    expect(await cache.get('greeting')).toBe('hello');
+    await cache.set('title', { title: 'x', tags: ['a'] });
+    expect(await engine.raw.get('title')).toBe('{"title":"x","tags":["a"]}');
+
+    const err = await cache.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EmptyNamespaceError);
+    expect((err as Error).message).toContain('whole database');
+    expect(await cache.get('greeting'), "another service's key survives").toBe('hello');
+    expect(await cache.deletePattern('tit*'), 'an explicit pattern is still allowed').toBe(1);
+    expect(await cache.keysMatching('*')).toEqual(['greeting']);
+  } finally {
+    await cache.close();
+  }
+}
+
+describe('an empty prefix: platform keys read and written, flush refused', () => {
+  test('memory', () => emptyPrefix(memoryEngine()));
+  // Never the shared Redis: if the refusal ever broke, this test would empty its database.
+  test.skipIf(!hasRedisServer())('redis (a private redis-server)', async () => {
+    const server = await startPrivateRedis();
+    const raw = new Redis(server.url);
+    try {
+      await emptyPrefix({
+        name: 'redis',
+        create: (prefix) => RedisCache.connect({ url: server.url, prefix }),
+        raw: rawClient(raw),
+      });
+    } finally {
+      raw.disconnect();
+      server.stop();
+    }
+  });
+});
 
 if (REDIS_URL) {
   describe('Redis engine specifics', () => {
@@ -37,6 +77,36 @@ if (REDIS_URL) {
         await raw.del(`${prefix.slice(0, -1)}`, `x${prefix}k`, `unrelated:${process.pid}`);
         raw.disconnect();
         await cache.close();
+      }
+    });
+
+    test('getOrSet: a set from another process during the load wins too', async () => {
+      const prefix = testPrefix('flight');
+      const loading = await RedisCache.connect({ url: REDIS_URL, prefix });
+      const elsewhere = await RedisCache.connect({ url: REDIS_URL, prefix });
+      try {
+        let started!: () => void;
+        let release!: () => void;
+        const running = new Promise<void>((r) => {
+          started = r;
+        });
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        const result = loading.getOrSet('k', async () => {
+          started();
+          await gate;
+          return 'loaded';
+        });
+        await running;
+        await elsewhere.set('k', 'newer');
+        release();
+        expect(await result).toBe('loaded');
+        expect(await loading.get('k')).toBe('newer');
+      } finally {
+        await loading.flush();
+        await loading.close();
+        await elsewhere.close();
       }
     });
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../domain/errors.js';
-import { decode, encode } from './codec.js';
-import { escapeGlob } from './glob.js';
+import { decode, encode, type Stored } from './codec.js';
+import { EmptyNamespaceError } from './errors.js';
+import { escapeGlob, globToRegExp } from './glob.js';
 import { SingleFlight } from './single-flight.js';
 import {
   type CacheRepository,
@@ -36,24 +37,25 @@ export abstract class BaseCache implements CacheRepository {
     this.defaultTtl = checkTtl(options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS, 'defaultTtlSeconds');
   }
 
-  protected abstract rawGet(key: string): Promise<string | null>;
-  protected abstract rawSet(key: string, value: string, ttl: number): Promise<void>;
+  protected abstract rawGet(key: string): Promise<Stored | null>;
+  /** With `ifAbsent`, only when the key does not exist (SET NX). */
+  protected abstract rawSet(key: string, value: Stored, ttl: number, ifAbsent?: boolean): Promise<void>;
   protected abstract rawDelete(keys: string[]): Promise<number>;
   protected abstract rawExists(key: string): Promise<boolean>;
   protected abstract rawIncrBy(key: string, amount: number): Promise<number>;
-  protected abstract rawHGet(key: string, field: string): Promise<string | null>;
-  protected abstract rawHSet(key: string, field: string, value: string): Promise<boolean>;
-  protected abstract rawHGetAll(key: string): Promise<Record<string, string>>;
+  protected abstract rawHGet(key: string, field: string): Promise<Stored | null>;
+  protected abstract rawHSet(key: string, field: string, value: Stored): Promise<boolean>;
+  protected abstract rawHGetAll(key: string): Promise<Record<string, Stored>>;
   protected abstract rawHDel(key: string, field: string): Promise<boolean>;
   protected abstract rawReplaceList(key: string, values: string[], ttl: number): Promise<void>;
-  protected abstract rawListRange(key: string): Promise<string[]>;
-  protected abstract rawPush(key: string, value: string, left: boolean): Promise<number>;
-  protected abstract rawPop(key: string, left: boolean): Promise<string | null>;
+  protected abstract rawListRange(key: string): Promise<Stored[]>;
+  protected abstract rawPush(key: string, value: Stored, left: boolean): Promise<number>;
+  protected abstract rawPop(key: string, left: boolean): Promise<Stored | null>;
   protected abstract rawTtl(key: string): Promise<number>;
   protected abstract rawExpire(key: string, ttl: number): Promise<boolean>;
   /** Batches of namespaced keys matching a glob that already includes the escaped prefix. */
   protected abstract rawScan(glob: string): AsyncIterable<string[]>;
-  protected abstract rawGetMany(keys: string[]): Promise<(string | null)[]>;
+  protected abstract rawGetMany(keys: string[]): Promise<(Stored | null)[]>;
   protected abstract rawSetMany(entries: [string, string][], ttl: number): Promise<void>;
   abstract close(): Promise<void>;
 
@@ -65,6 +67,12 @@ export abstract class BaseCache implements CacheRepository {
     return ttl === undefined ? this.defaultTtl : checkTtl(ttl);
   }
 
+  /** `k`, about to be written: a load of it in flight must not store over this newer write. */
+  #writing(k: string): string {
+    this.#flights.forget(k);
+    return k;
+  }
+
   // Not async: one promise instead of two on the hottest path (a bad key still rejects, never throws).
   get<T = unknown>(key: string): Promise<T | null> {
     let k: string;
@@ -73,17 +81,18 @@ export abstract class BaseCache implements CacheRepository {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.rawGet(k).then(decode) as Promise<T | null>;
+    return this.rawGet(k).then((raw) => decode(raw, key)) as Promise<T | null>;
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
     const k = this.#k(key);
     const ttl = this.#ttl(ttlSeconds);
-    await this.rawSet(k, encode(value), ttl);
+    const text = encode(value);
+    await this.rawSet(this.#writing(k), text, ttl);
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.rawDelete([this.#k(key)])) > 0;
+    return (await this.rawDelete([this.#writing(this.#k(key))])) > 0;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -92,36 +101,49 @@ export abstract class BaseCache implements CacheRepository {
 
   async increment(key: string, amount = 1): Promise<number> {
     const k = this.#k(key);
-    return this.rawIncrBy(k, checkAmount(amount));
+    const n = checkAmount(amount);
+    return this.rawIncrBy(this.#writing(k), n);
   }
 
   async decrement(key: string, amount = 1): Promise<number> {
     const k = this.#k(key);
-    return this.rawIncrBy(k, -checkAmount(amount));
+    const n = -checkAmount(amount);
+    return this.rawIncrBy(this.#writing(k), n);
   }
 
   async getHash<T = unknown>(key: string, field: string): Promise<T | null> {
     const k = this.#k(key);
-    return decode(await this.rawHGet(k, checkKey(field, 'field'))) as T | null;
+    const f = checkKey(field, 'field');
+    return decode(await this.rawHGet(k, f), key, `field ${JSON.stringify(f)}`) as T | null;
   }
 
   async setHash(key: string, field: string, value: unknown): Promise<boolean> {
     const k = this.#k(key);
     const f = checkKey(field, 'field');
-    return this.rawHSet(k, f, encode(value));
+    const text = encode(value);
+    return this.rawHSet(this.#writing(k), f, text);
   }
 
   async getAllHash(key: string): Promise<Record<string, unknown>> {
     const raw = await this.rawHGetAll(this.#k(key));
-    return Object.fromEntries(Object.entries(raw).map(([f, v]) => [f, decode(v)]));
+    return Object.fromEntries(
+      Object.entries(raw).map(([f, v]) => [f, decode(v, key, `field ${JSON.stringify(f)}`)]),
+    );
   }
 
   async deleteHashField(key: string, field: string): Promise<boolean> {
     const k = this.#k(key);
-    return this.rawHDel(k, checkKey(field, 'field'));
+    const f = checkKey(field, 'field');
+    return this.rawHDel(this.#writing(k), f);
   }
 
   async flush(): Promise<number> {
+    if (this.prefix === '') {
+      throw new EmptyNamespaceError(
+        'flush() refused: the cache prefix is empty, so its namespace is the whole database, ' +
+          "other services' keys included; delete chosen keys with deletePattern(pattern)",
+      );
+    }
     return this.#deleteGlob('*');
   }
 
@@ -129,20 +151,22 @@ export abstract class BaseCache implements CacheRepository {
     const k = this.#k(key);
     if (!Array.isArray(values)) throw new ValidationError('values', 'must be an array');
     const encoded = values.map((v, i) => encode(v, `values[${i}]`));
-    await this.rawReplaceList(k, encoded, this.#ttl(ttlSeconds));
+    const ttl = this.#ttl(ttlSeconds);
+    await this.rawReplaceList(this.#writing(k), encoded, ttl);
   }
 
   async getList(key: string): Promise<unknown[]> {
-    return (await this.rawListRange(this.#k(key))).map(decode);
+    return (await this.rawListRange(this.#k(key))).map((v, i) => decode(v, key, `element ${i}`));
   }
 
   async pushToList(key: string, value: unknown, left = false): Promise<number> {
     const k = this.#k(key);
-    return this.rawPush(k, encode(value), left === true);
+    const text = encode(value);
+    return this.rawPush(this.#writing(k), text, left === true);
   }
 
   async popFromList<T = unknown>(key: string, left = false): Promise<T | null> {
-    return decode(await this.rawPop(this.#k(key), left === true)) as T | null;
+    return decode(await this.rawPop(this.#writing(this.#k(key)), left === true), key) as T | null;
   }
 
   async getTtl(key: string): Promise<number> {
@@ -167,8 +191,11 @@ export abstract class BaseCache implements CacheRepository {
   }
 
   async #deleteGlob(pattern: string): Promise<number> {
+    const glob = escapeGlob(this.prefix) + pattern;
+    // A key being loaded does not exist yet, so no scan finds it; the delete still wins over it.
+    this.#flights.forgetMatching(globToRegExp(glob));
     let deleted = 0;
-    for await (const batch of this.rawScan(escapeGlob(this.prefix) + pattern)) {
+    for await (const batch of this.rawScan(glob)) {
       if (batch.length) deleted += await this.rawDelete(batch);
     }
     return deleted;
@@ -177,7 +204,7 @@ export abstract class BaseCache implements CacheRepository {
   async getMany(keys: readonly string[]): Promise<unknown[]> {
     if (!Array.isArray(keys)) throw new ValidationError('keys', 'must be an array');
     const ks = keys.map((k, i) => this.#k(k, `keys[${i}]`));
-    return ks.length ? (await this.rawGetMany(ks)).map(decode) : [];
+    return ks.length ? (await this.rawGetMany(ks)).map((raw, i) => decode(raw, keys[i]!)) : [];
   }
 
   async setMany(entries: Record<string, unknown>, ttlSeconds?: number): Promise<void> {
@@ -189,6 +216,7 @@ export abstract class BaseCache implements CacheRepository {
       this.#k(k, 'entries'),
       encode(v, `entries.${k}`),
     ]);
+    for (const [k] of encoded) this.#writing(k);
     if (encoded.length) await this.rawSetMany(encoded, ttl);
   }
 
@@ -196,11 +224,14 @@ export abstract class BaseCache implements CacheRepository {
     const k = this.#k(key);
     const ttl = this.#ttl(ttlSeconds);
     if (typeof loader !== 'function') throw new ValidationError('loader', 'must be a function');
-    return this.#flights.run(k, async () => {
+    return this.#flights.run(k, async (current) => {
       const raw = await this.rawGet(k);
-      if (raw !== null) return decode(raw) as T;
+      if (raw !== null) return decode(raw, key) as T;
       const value = await loader();
-      await this.rawSet(k, encode(value), ttl);
+      const text = encode(value);
+      // The key was a miss when the load began. A write through this cache since then, or one
+      // from elsewhere that created the key (NX), is newer than what the loader read: it wins.
+      if (current()) await this.rawSet(k, text, ttl, true);
       return value;
     });
   }

@@ -25,3 +25,30 @@ export function mapRedisError(err: unknown): StorageError {
   }
   return new StorageError(`redis: ${message}`, { cause: err });
 }
+
+/**
+ * A value another client stored as a Python pickle (protocol 2–5). It is never unpickled:
+ * unpickling runs whatever code the writer named. The bytes are kept, untouched, for a caller
+ * that wants them (popFromList has already taken the element off its list).
+ */
+export class PickledValueError extends StorageError {
+  override name = 'PickledValueError';
+  /** The cache key, without the prefix. */
+  readonly key: string;
+  readonly bytes: Buffer;
+
+  /** `part` narrows the place: `field "f"` of a hash, `element 2` of a list. */
+  constructor(key: string, bytes: Buffer, part?: string) {
+    super(
+      `cache key ${JSON.stringify(key)}${part ? ` (${part})` : ''} holds a Python pickle (protocol ${bytes[1]}), ` +
+        'which is never unpickled; the writer must store JSON',
+    );
+    this.key = key;
+    this.bytes = bytes;
+  }
+}
+
+/** A namespace-wide delete on a cache whose prefix is empty: that namespace is the whole database. */
+export class EmptyNamespaceError extends StorageError {
+  override name = 'EmptyNamespaceError';
+}

@@ -1,12 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import { BaseCache, type CacheOptions } from './base.js';
+import type { Stored } from './codec.js';
 import { notInteger, overflow, wrongType } from './errors.js';
 import { globToRegExp } from './glob.js';
 
+// Stored values are what Redis would hold: our text, or (seeded by tests) another client's bytes.
 type Value =
-  | { type: 'string'; value: string }
-  | { type: 'hash'; value: Map<string, string> }
-  | { type: 'list'; value: string[] };
+  | { type: 'string'; value: Stored }
+  | { type: 'hash'; value: Map<string, Stored> }
+  | { type: 'list'; value: Stored[] };
 type Entry = Value & { expiresAt: number | null };
 
 export interface MemoryCacheOptions extends CacheOptions {
@@ -79,7 +81,8 @@ export class MemoryCache extends BaseCache {
     }
   }
 
-  protected async rawSet(key: string, value: string, ttl: number) {
+  protected async rawSet(key: string, value: Stored, ttl: number, ifAbsent = false) {
+    if (ifAbsent && this.#entry(key)) return;
     this.#put(key, { type: 'string', value, expiresAt: this.#expiry(ttl) });
   }
 
@@ -100,8 +103,9 @@ export class MemoryCache extends BaseCache {
 
   protected async rawIncrBy(key: string, amount: number) {
     const e = this.#typed(key, 'string');
-    if (e && !INTEGER.test(e.value)) throw notInteger();
-    const current = e ? BigInt(e.value) : 0n;
+    const text = e?.value ?? '0';
+    if (typeof text !== 'string' || !INTEGER.test(text)) throw notInteger();
+    const current = BigInt(text);
     if (current > INT64_MAX || current < INT64_MIN) throw notInteger();
     const next = current + BigInt(amount);
     if (next > INT64_MAX || next < INT64_MIN) throw overflow();
@@ -113,10 +117,10 @@ export class MemoryCache extends BaseCache {
     return this.#typed(key, 'hash')?.value.get(field) ?? null;
   }
 
-  protected async rawHSet(key: string, field: string, value: string) {
+  protected async rawHSet(key: string, field: string, value: Stored) {
     const e = this.#typed(key, 'hash') ?? {
       type: 'hash' as const,
-      value: new Map<string, string>(),
+      value: new Map<string, Stored>(),
       expiresAt: null,
     };
     const created = !e.value.has(field);
@@ -146,8 +150,8 @@ export class MemoryCache extends BaseCache {
     return [...(this.#typed(key, 'list')?.value ?? [])];
   }
 
-  protected async rawPush(key: string, value: string, left: boolean) {
-    const e = this.#typed(key, 'list') ?? { type: 'list' as const, value: [] as string[], expiresAt: null };
+  protected async rawPush(key: string, value: Stored, left: boolean) {
+    const e = this.#typed(key, 'list') ?? { type: 'list' as const, value: [] as Stored[], expiresAt: null };
     if (left) e.value.unshift(value);
     else e.value.push(value);
     this.#put(key, e);

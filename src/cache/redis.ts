@@ -1,5 +1,6 @@
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
 import { BaseCache, type CacheOptions } from './base.js';
+import type { Stored } from './codec.js';
 import { mapRedisError } from './errors.js';
 
 export interface RedisCacheOptions extends CacheOptions {
@@ -87,12 +88,14 @@ export class RedisCache extends BaseCache {
     return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
   }
 
+  // Values are read as bytes (the *Buffer commands): ioredis's own UTF-8 decoding would turn a
+  // pickle's leading 0x80 into U+FFFD, and the codec could no longer tell a pickle from text.
   protected rawGet(key: string) {
-    return this.#run((c) => c.get(key));
+    return this.#run((c) => c.getBuffer(key));
   }
 
-  protected async rawSet(key: string, value: string, ttl: number) {
-    await this.#run((c) => c.set(key, value, 'EX', ttl));
+  protected async rawSet(key: string, value: Stored, ttl: number, ifAbsent = false) {
+    await this.#run((c) => (ifAbsent ? c.set(key, value, 'EX', ttl, 'NX') : c.set(key, value, 'EX', ttl)));
   }
 
   protected async rawDelete(keys: string[]) {
@@ -111,15 +114,15 @@ export class RedisCache extends BaseCache {
   }
 
   protected rawHGet(key: string, field: string) {
-    return this.#run((c) => c.hget(key, field));
+    return this.#run((c) => c.hgetBuffer(key, field));
   }
 
-  protected async rawHSet(key: string, field: string, value: string) {
+  protected async rawHSet(key: string, field: string, value: Stored) {
     return (await this.#run((c) => c.hset(key, field, value))) === 1;
   }
 
   protected rawHGetAll(key: string) {
-    return this.#run((c) => c.hgetall(key));
+    return this.#run((c) => c.hgetallBuffer(key));
   }
 
   protected async rawHDel(key: string, field: string) {
@@ -137,15 +140,15 @@ export class RedisCache extends BaseCache {
   }
 
   protected rawListRange(key: string) {
-    return this.#run((c) => c.lrange(key, 0, -1));
+    return this.#run((c) => c.lrangeBuffer(key, 0, -1));
   }
 
-  protected rawPush(key: string, value: string, left: boolean) {
+  protected rawPush(key: string, value: Stored, left: boolean) {
     return this.#run((c) => (left ? c.lpush(key, value) : c.rpush(key, value)));
   }
 
   protected rawPop(key: string, left: boolean) {
-    return this.#run((c) => (left ? c.lpop(key) : c.rpop(key)));
+    return this.#run((c) => (left ? c.lpopBuffer(key) : c.rpopBuffer(key)));
   }
 
   protected rawTtl(key: string) {
@@ -174,7 +177,7 @@ export class RedisCache extends BaseCache {
     return this.#run((c) =>
       Promise.all(
         keys.map((k) =>
-          c.get(k).catch((err: Error) => {
+          c.getBuffer(k).catch((err: Error) => {
             if (err.message.startsWith('WRONGTYPE')) return null; // as MGET answers for other types
             throw err;
           }),

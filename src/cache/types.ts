@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors.js';
+import { textProblem } from '../domain/text.js';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_PREFIX = 'trend:';
@@ -6,7 +7,11 @@ export const DEFAULT_PREFIX = 'trend:';
 /** Every cache operation of the platform's contract, on every engine, with Redis's semantics. */
 export interface CacheRepository {
   readonly engine: 'redis' | 'redis-cluster' | 'memory';
-  /** The stored value, decoded; null when missing. `T` is the caller's claim, not checked. */
+  /**
+   * The stored value, decoded; null when missing. `T` is the caller's claim, not checked. A value
+   * another client stored as a Python pickle is a PickledValueError, never unpickled; so is a batch
+   * read (getMany, getAllHash, getList) that meets one.
+   */
   get<T = unknown>(key: string): Promise<T | null>;
   /** Stores a value with a TTL (default: the cache's default TTL). */
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
@@ -20,7 +25,10 @@ export interface CacheRepository {
   setHash(key: string, field: string, value: unknown): Promise<boolean>;
   getAllHash(key: string): Promise<Record<string, unknown>>;
   deleteHashField(key: string, field: string): Promise<boolean>;
-  /** Deletes every key of this cache's namespace (never another's). Returns how many. */
+  /**
+   * Deletes every key of this cache's namespace (never another's). Returns how many. Refused with
+   * EmptyNamespaceError when the prefix is empty: that namespace is the whole database.
+   */
   flush(): Promise<number>;
   /** Replaces the list at `key` with `values` (deleting it when empty), with a TTL. */
   setWithList(key: string, values: readonly unknown[], ttlSeconds?: number): Promise<void>;
@@ -37,7 +45,11 @@ export interface CacheRepository {
   deletePattern(pattern: string): Promise<number>;
   getMany(keys: readonly string[]): Promise<unknown[]>;
   setMany(entries: Record<string, unknown>, ttlSeconds?: number): Promise<void>;
-  /** The cached value, or the loader's (stored with the TTL); concurrent misses in this process share one load. */
+  /**
+   * The cached value, or the loader's (stored with the TTL); concurrent misses in this process share
+   * one load. A write to the key through this cache while the load runs, or a write from elsewhere
+   * that creates it, wins: the callers get the loaded value, but it is not stored.
+   */
   getOrSet<T>(key: string, loader: () => Promise<T> | T, ttlSeconds?: number): Promise<T>;
   close(): Promise<void>;
 }
@@ -48,6 +60,10 @@ export function checkKey(key: unknown, field = 'key'): string {
   if (typeof key !== 'string') throw new ValidationError(field, 'must be a string');
   if (key.length === 0) throw new ValidationError(field, 'must not be empty');
   if (key.length > 1024) throw new ValidationError(field, 'must be at most 1024 characters');
+  // Redis would take a NUL, but a lone surrogate goes over the wire as U+FFFD, merging distinct
+  // keys; the memory engine would keep both. Refused alike, on both engines.
+  const problem = textProblem(key);
+  if (problem) throw new ValidationError(field, problem);
   return key;
 }
 
