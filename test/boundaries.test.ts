@@ -136,6 +136,7 @@ describeEachEngine('boundary: sizes and text the database cannot hold', (engine)
         [() => ctx.pluginHealth.recordRun(text, { success: true }), 'name'],
         [() => ctx.pluginHealth.recordRun('p', { success: false, error: text }), 'run.error'],
         [() => ctx.pipelineRuns.start({ note: text }), 'metadata.note'],
+        [async () => ctx.pipelineRuns.fail(await ctx.pipelineRuns.start(), ['fine', text]), 'errors[1]'],
       ];
       for (const [call, field] of cases) {
         const err = await rejection(call);

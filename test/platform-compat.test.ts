@@ -250,6 +250,10 @@ describeEachEngine('platform compatibility: the platform writes, this library re
       'example.com/page',
       'https://exa mple.com/',
       `https://example.com/${'a'.repeat(2100)}`,
+      // pydantic counts UTF-8 bytes: 1,120 characters, 2,220 bytes
+      `https://example.com/${'é'.repeat(1100)}`,
+      'https://example.com/\ud800',
+      'https://example.com/\u0000',
     ]) {
       const err = await rejection(() => ctx.items.save(anItem(1, { url })));
       expect(err, url).toBeInstanceOf(ValidationError);
@@ -266,5 +270,26 @@ describeEachEngine('platform compatibility: the platform writes, this library re
     // The boundaries themselves are accepted.
     await ctx.items.save(anItem(2, { url: `HTTPS://Example.com/${'a'.repeat(2083 - 20)}` }));
     await ctx.items.save(anItem(3, { url: 'http://localhost:8080/x?q=1#top' }));
+    await ctx.items.save(anItem(4, { url: `https://example.com/${'é'.repeat(1031)}` }));
+  });
+
+  test('a row the platform wrote with a language tag of its own can be re-saved through this library', async () => {
+    for (const [n, language] of [
+      [1, 'EN'],
+      [2, 'zh-Hant-TW'],
+    ] as const) {
+      await platformItem(`lang-${n}`, 'Original');
+      await ctx.db.query(`UPDATE processed_items SET language = $1 WHERE source_id = $2`, [
+        language,
+        `lang-${n}`,
+      ]);
+      const row = await ctx.items.getBySourceId('hackernews', `lang-${n}`);
+      const { id: _id, ...item } = row!;
+      expect((await ctx.items.saveBatch([{ ...item, title: 'Edited' }])).updated).toBe(1);
+      expect(await ctx.items.getBySourceId('hackernews', `lang-${n}`)).toMatchObject({
+        title: 'Edited',
+        language,
+      });
+    }
   });
 });

@@ -45,11 +45,11 @@ export const timestampSchema = z
 
 /**
  * What the platform's item model accepts (pydantic's HttpUrl): an absolute http or https URL with
- * a host, at most 2,083 characters. Stored as given, not normalised.
+ * a host, at most 2,083 bytes of UTF-8 (pydantic counts bytes, so a non-ASCII URL reaches the
+ * limit sooner than its character count says). Stored as given, not normalised.
  */
-export const urlSchema = z
-  .string()
-  .max(2083, 'must be at most 2,083 characters')
+export const urlSchema = storableText()
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 2083, 'must be at most 2,083 bytes (UTF-8)')
   .refine((s) => {
     if (!/^https?:\/\/[^\s/?#]/i.test(s) || /[\s\u0000-\u001f\u007f]/.test(s)) return false;
     try {
@@ -59,10 +59,11 @@ export const urlSchema = z
     }
   }, 'must be an absolute http:// or https:// URL with a host');
 
+/** A language tag as the column holds it: "en", "pt-BR", also "EN" or "zh-Hant" written by others. */
 export const languageSchema = z
   .string()
-  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,6})?$/, 'must be an ISO 639-1 code such as "en" or "pt-BR"')
-  .max(10);
+  .max(10, 'must be at most 10 characters')
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a language code such as "en" or "pt-BR"');
 
 export const jsonObjectSchema = storableJsonObject().refine(
   (v) => JSON.stringify(v).length <= LIMITS.metadataBytes,
@@ -70,7 +71,10 @@ export const jsonObjectSchema = storableJsonObject().refine(
 );
 
 /** A metadata containment match (`metadata @> match`); empty would select every row. */
-export const metadataMatchSchema = jsonObjectSchema.refine((m) => Object.keys(m).length > 0, 'must not be empty');
+export const metadataMatchSchema = jsonObjectSchema.refine(
+  (m) => Object.keys(m).length > 0,
+  'must not be empty',
+);
 
 /** An int4 column (item_count, rank, pipeline counts). */
 export const int32Count = z.number().int('must be an integer').min(0, 'must be >= 0').max(2_147_483_647);

@@ -73,6 +73,7 @@ export class PipelineRunRepository {
 
   /** Closes a run as failed, appending the errors. False when no run has that id. */
   async fail(id: string, errors: readonly string[]): Promise<boolean> {
+    validate(resultSchema.shape.errors, errors, 'errors');
     return this.complete(id, { status: 'failed', errors: [...errors] });
   }
 
