@@ -77,6 +77,23 @@ async function schemaCheck(db: Database): Promise<string> {
   return `${PLATFORM_TABLES.length}/${PLATFORM_TABLES.length} tables present, schema version ${applied}, nothing pending`;
 }
 
+const ROLLED_BACK = Symbol('rolled back');
+
+/** CREATE EXTENSION vector in a transaction that is always rolled back: nothing changes. */
+async function canCreateVector(db: Database): Promise<void> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query('CREATE EXTENSION vector');
+      throw ROLLED_BACK;
+    });
+  } catch (err) {
+    if (err === ROLLED_BACK) return;
+    throw new Error(
+      `pgvector: the vector extension is not available to this role (${message(err)}); have the database owner or a superuser run CREATE EXTENSION vector, or set QDRANT_URL`,
+    );
+  }
+}
+
 async function pgvectorCheck(db: Database): Promise<string> {
   const [ext] = await db.query<{ installed: string | null; available: string | null }>(
     `SELECT installed_version AS installed, default_version AS available FROM pg_available_extensions WHERE name = 'vector'`,
@@ -93,6 +110,8 @@ async function pgvectorCheck(db: Database): Promise<string> {
         (r) => r.name,
       )
     : [];
+  // Installed files are not enough: this role must also be allowed to create the extension.
+  if (!ext.installed) await canCreateVector(db);
   const version = ext.installed
     ? `pgvector ${ext.installed}`
     : `pgvector ${ext.available} (available, created on first use)`;
@@ -113,7 +132,10 @@ async function cacheCheck(config: CacheConfig): Promise<string> {
 
 export async function checkHealth(config: StorageConfig, timeoutMs = 5000): Promise<HealthReport> {
   let db: Database | undefined;
-  const postgres = await check('PostgreSQL', timeoutMs, async () => {
+  // The timeout is for a server that does not answer; an embedded engine always does, it may only
+  // take longer to boot (extensions load from disk) on a busy machine.
+  const openTimeout = config.database.kind === 'embedded' ? Math.max(timeoutMs, 60_000) : timeoutMs;
+  const postgres = await check('PostgreSQL', openTimeout, async () => {
     db = await openDatabase(config.database);
     const [row] = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return `${config.database.kind === 'embedded' ? 'PGlite' : 'PostgreSQL'} ${row!.v} — ${describeDatabase(config.database)}`;

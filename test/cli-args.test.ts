@@ -34,6 +34,12 @@ test('bad option values are refused before anything opens, in one line, without 
   }
 });
 
+test('demo with the smallest valid --items runs (themes without items are fine)', async () => {
+  const r = await run(['--json', 'demo', '--items', '1'], embeddedEnv());
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).load).toMatchObject({ inserted: 1 });
+});
+
 test('import of a missing file or a directory: one clean line, exit 1, no stack trace', async () => {
   const env = embeddedEnv();
   for (const file of ['/no/such/file.jsonl', mkdtempSync(join(tmpdir(), 'ts-dir-'))]) {

@@ -94,11 +94,9 @@ describeServer('the CLI where pgvector cannot be created (a database owner witho
     expect(byName.Cache!.detail).toMatch(/^redis \d+\.\d+/);
   });
 
-  // KNOWN GAP (README: "verify fails only its vector check"). The check reads
-  // pg_available_extensions, which lists pgvector once its files are on the server, and reports
-  // "available, created on first use" to an owner who may not create it. `test.fails` passes while
-  // the gap is there; once src/health.ts checks the privilege it fails: then make it a plain test.
-  test.fails('verify fails its vector check, naming pgvector, and exits 1', () => {
+  // pgvector's files are on this server, so pg_available_extensions lists it: the check must try
+  // creating it as this role (rolled back) to see that the owner may not.
+  test('verify fails its vector check, naming pgvector, and exits 1', () => {
     const byName = checksByName(verify);
     expect(byName['Vector store']).toMatchObject({ ok: false });
     expect(byName['Vector store']!.detail).toMatch(/pgvector/);

@@ -236,7 +236,8 @@ export function sample(count = 5000, now = Date.now()): Sample {
         views: sum((m) => m.views ?? 0),
         score: Math.round(sum((m) => m.score ?? 0) * 100) / 100,
       },
-      firstSeen: new Date(Math.min(...mine.map((it) => (it.publishedAt as Date).getTime()))),
+      // A small sample may leave a theme without items: it was first seen at the anchor, then.
+      firstSeen: new Date(Math.min(anchor, ...mine.map((it) => (it.publishedAt as Date).getTime()))),
       metadata: { demo: true },
     };
   });

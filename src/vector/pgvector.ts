@@ -185,6 +185,9 @@ export class PgVectorRepository implements VectorRepository {
         `CREATE INDEX IF NOT EXISTS ${this.#table}_hnsw ON ${this.#table} USING hnsw (${target} ${opclass})
          WITH (m = ${c.m}, ef_construction = ${c.efConstruction})`,
       );
+      // Without statistics the planner never chooses the graph for a filtered search; PGlite has no
+      // autovacuum to gather them, and a server's may not have run yet.
+      await tx.query(`ANALYZE ${this.#table}`);
     });
     this.#indexed = true;
   }
