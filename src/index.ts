@@ -1,8 +1,8 @@
+export { EmptyNamespaceError, PickledValueError } from './cache/errors.js';
 export type { DatabaseConfig, StorageConfig, StorageOptions } from './config.js';
 export { DEFAULT_DATA_DIR, describeDatabase, resolveConfig } from './config.js';
 export { hashEmbedding } from './demo/embed.js';
 export * from './domain/enums.js';
-export { EmptyNamespaceError, PickledValueError } from './cache/errors.js';
 export * from './domain/errors.js';
 export * from './domain/models.js';
 export { checkHealth, type HealthCheck, type HealthReport } from './health.js';
