@@ -7,7 +7,7 @@ import type { CacheRepository } from './cache/types.js';
 import { StorageError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import type { ItemRepository } from './repositories/items.js';
-import type { CollectionOptions, VectorRepository } from './vector/types.js';
+import { type CollectionOptions, collectionNameSchema, type VectorRepository } from './vector/types.js';
 
 export const ITEM_VECTOR_SUFFIX = 'item_embeddings';
 
@@ -20,7 +20,7 @@ const optionsSchema = z
     /** Items per step (default 5,000). */
     batchSize: z.number().int().min(1).max(100_000).default(5000),
     /** Collections keyed by item id (default: every collection whose name ends in `item_embeddings`). */
-    vectorCollections: z.array(z.string()).optional(),
+    vectorCollections: z.array(collectionNameSchema).optional(),
     /** The cache keys of one item (default `item:<id>`). */
     cacheKeys: z.custom<(id: string) => string[]>((f) => typeof f === 'function').optional(),
     onProgress: z.custom<(report: PurgeReport) => void>((f) => typeof f === 'function').optional(),

@@ -4,6 +4,7 @@
 import { expect, test } from 'vitest';
 import { ValidationError } from '../src/domain/errors.js';
 import { LIMITS } from '../src/domain/models.js';
+import { textProblem } from '../src/domain/text.js';
 import type { Executor } from '../src/sql/executor.js';
 import { describeEachEngine } from './support/engines.js';
 import { anItem, aTopic, aTrend, rejection, useRepositories } from './support/fixtures.js';
@@ -126,7 +127,7 @@ describeEachEngine('boundary: sizes and text the database cannot hold', (engine)
         [() => ctx.items.save(anItem(1, { title: text })), 'item.title'],
         [() => ctx.items.save(anItem(1, { sourceId: text })), 'item.sourceId'],
         [() => ctx.items.save(anItem(1, { metadata: { tags: ['ok', text] } })), 'item.metadata.tags[1]'],
-        [() => ctx.items.save(anItem(1, { metadata: { [text]: 1 } })), `item.metadata.${text}`],
+        [() => ctx.items.save(anItem(1, { metadata: { [text]: 1 } })), `item.metadata[${JSON.stringify(text)}]`],
         [() => ctx.items.existsMany([{ source: 'bbc', sourceId: text }]), 'keys[0].sourceId'],
         [() => ctx.items.search({ q: text }), 'search.q'],
         [() => ctx.topics.save(aTopic({ keywords: ['fine', text] })), 'topic.keywords[1]'],
@@ -142,6 +143,8 @@ describeEachEngine('boundary: sizes and text the database cannot hold', (engine)
         const err = await rejection(call);
         expect(err, `${field} ${JSON.stringify(text)}`).toBeInstanceOf(ValidationError);
         expect((err as ValidationError).field, `${field} ${JSON.stringify(text)}`).toBe(field);
+        // The message names the field escaped, so it can itself be stored (e.g. as a run's error).
+        expect(textProblem(err.message), err.message).toBeUndefined();
       }
     }
     expect(await itemRows()).toBe(0);

@@ -84,9 +84,9 @@ export const int32Count = z.number().int('must be an integer').min(0, 'must be >
  */
 const metricCount = z
   .number()
+  .max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 (larger integers are not exact in JavaScript)')
   .int('must be an integer')
-  .min(0, 'must be >= 0')
-  .max(Number.MAX_SAFE_INTEGER, 'must be at most 2^53 - 1 (larger integers are not exact in JavaScript)');
+  .min(0, 'must be >= 0');
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 export const metricsSchema = z.object({

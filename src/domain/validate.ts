@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
-/** `['items', 3, 'publishedAt']` → `items[3].publishedAt` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * `['items', 3, 'publishedAt']` → `items[3].publishedAt`, after `prefix` (a path already written). A key that is not a plain identifier is
+ * quoted and escaped (`metadata["a\u0000b"]`), so the path — and an error message holding it —
+ * is itself storable text.
+ */
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
   }
   return out;
 }
@@ -19,8 +26,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, field =
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = [...(field ? [field] : []), ...(issue?.path ?? [])];
-  throw new ValidationError(formatPath(path), issue?.message ?? 'invalid', { cause: result.error });
+  // `field` is a path already written out (`items[3]`); the issue's path is appended to it.
+  throw new ValidationError(formatPath(issue?.path ?? [], field), issue?.message ?? 'invalid', {
+    cause: result.error,
+  });
 }
 
 /**

@@ -61,7 +61,11 @@ export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding' | 'itemCoun
 export class TopicRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Inserts the topic, or replaces it when `id` names an existing one (keeping firstSeen when omitted). */
+  /**
+   * Inserts the topic, or replaces it when `id` names an existing one (keeping firstSeen when
+   * omitted). `itemCount` is a new topic's starting count; an existing topic keeps the count its
+   * item links give it (the topic_items trigger owns it).
+   */
   async save(topic: TopicInput): Promise<string> {
     return upsertById(this.db, 'topics', COLUMNS, validate(topicSchema, topic, 'topic'));
   }
@@ -75,13 +79,14 @@ export class TopicRepository {
   /** Changes only the given fields. False when no topic has that id. */
   async update(id: string, patch: TopicPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
-    if (patch && typeof patch === 'object' && 'itemCount' in patch) {
+    if (patch && typeof patch === 'object' && (patch as { itemCount?: unknown }).itemCount !== undefined) {
       throw new ValidationError(
         'patch.itemCount',
         'is kept by the database from the topic’s item links: use addItems / removeItems',
       );
     }
-    return updateById(this.db, 'topics', COLUMNS, id, validate(updateSchema, patch, 'patch'));
+    const { itemCount: _ignored, ...rest } = (patch ?? {}) as TopicPatch & { itemCount?: undefined };
+    return updateById(this.db, 'topics', COLUMNS, id, validate(updateSchema, rest, 'patch'));
   }
 
   /** Deletes the topic; its trends and links go with it (ON DELETE CASCADE). */

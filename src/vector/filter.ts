@@ -4,8 +4,8 @@
 // not null and not an empty array; a missing field never satisfies eq, in or a range.
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.js';
-import { storableText } from '../domain/text.js';
-import { validate } from '../domain/validate.js';
+import { jsonProblem, storableText } from '../domain/text.js';
+import { formatPath, validate } from '../domain/validate.js';
 import type { Params } from '../sql/params.js';
 
 export type Scalar = string | number | boolean;
@@ -86,6 +86,9 @@ function size(f: VectorFilter): number {
 
 /** Validates a filter at the public boundary. */
 export function parseFilter(filter: unknown, field = 'filter'): VectorFilter {
+  // Text the database cannot hold is named where it is; the union's own error would not say.
+  const bad = jsonProblem(filter);
+  if (bad) throw new ValidationError(formatPath(bad.path, field), bad.problem);
   const parsed = validate(filterSchema, filter, field);
   if (size(parsed) > MAX_NODES) throw new ValidationError(field, `must have at most ${MAX_NODES} conditions`);
   return parsed;
