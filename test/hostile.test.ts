@@ -1,261 +1,1609 @@
-// Hostile input, generated: every call returns a result or raises ValidationError/IntegrityError —
-// never an unmapped driver error — and nothing outside what was asked changes (canaries survive).
-import { vector } from '@electric-sql/pglite-pgvector';
+// Hostile input, generated (README: "bad input is a ValidationError naming the field and nothing
+// is written"). Each run builds a valid case carrying one extreme — 1 MB text, limit-sized arrays,
+// emoji, RTL, combining marks, the six characters `\u0000`, SQL and tsquery syntax, text of
+// exactly the maximum length — and its twin with exactly one field broken. The valid half must
+// succeed, reach the engine and read back as given; the invalid half must fail with this
+// library's ValidationError naming the broken field, before any statement is sent. Canaries
+// outside what the calls touch must survive. Counts per engine and interface: docs/RELIABILITY.md.
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MemoryCache } from '../src/cache/memory.js';
 import { RedisCache } from '../src/cache/redis.js';
 import type { CacheRepository } from '../src/cache/types.js';
-import { IntegrityError, NotFoundError, StorageError, ValidationError } from '../src/domain/errors.js';
-import { validate } from '../src/domain/validate.js';
+import { ValidationError } from '../src/domain/errors.js';
+import type { ProcessedItem, Topic, Trend } from '../src/domain/models.js';
 import { createRepositories, type Repositories } from '../src/repositories/index.js';
-import { migrate } from '../src/sql/migrate.js';
-import { PGliteDatabase } from '../src/sql/pglite.js';
+import type { Storage } from '../src/storage.js';
 import { PgVectorRepository } from '../src/vector/pgvector.js';
-import { collectionOptionsSchema } from '../src/vector/types.js';
-import { describeEachEngine, type SqlEngine, type TestDatabase } from './support/engines.js';
+import { SERVER_URL } from './support/engines.js';
+import {
+  allBads,
+  allExtremes,
+  arrayField,
+  type Bad,
+  brief,
+  coverageExamples,
+  coverageSize,
+  instant,
+  intField,
+  MISSING,
+  type Model,
+  objectField,
+  objectPair,
+  type Pair,
+  type Path,
+  quirks,
+  seq,
+  textField,
+  uuidField,
+} from './support/hostile-gen.js';
+import {
+  Counting,
+  type Expect,
+  expectCovered,
+  type HostileEngine,
+  invalid,
+  pgvectorMissing,
+  SQL_ENGINES,
+  Tally,
+  valid,
+} from './support/hostile-harness.js';
+import {
+  AMOUNT_BADS,
+  CACHE_KEY_MAX,
+  COLLECTION_NAMES,
+  cacheKeyField,
+  cacheValueField,
+  elementBads,
+  escapeGlob,
+  FILTER_BAD_COUNT,
+  FILTER_EXTREME_COUNT,
+  FILTER_KINDS,
+  type Filter,
+  filterPair,
+  GUARD_PATTERN_BADS,
+  itemKeyModel,
+  itemModel,
+  itemSearchModel,
+  listBads,
+  listPair,
+  matches,
+  PATTERN_BADS,
+  pipelineCallModel,
+  pluginCallModel,
+  recordBads,
+  topicModel,
+  topicSearchModel,
+  trendFilterModel,
+  trendModel,
+  trendPatchModel,
+  ttlField,
+  vectorField,
+  vectorRecordModel,
+  vectorSearchOptionsModel,
+} from './support/hostile-models.js';
 import { REDIS_URL, testPrefix } from './support/redis.js';
 
-const RUNS = Number(process.env.TREND_PROPERTY_RUNS ?? 200);
-const NASTY = [
-  "'",
-  '"',
-  '\\',
-  ';',
-  '--',
-  '%',
-  '_',
-  '\u0000',
-  '🙂',
-  "'; DROP TABLE canary; --",
-  '$1',
-  '*',
-  '[',
-  ']',
-  '?',
-  '{',
-  '}',
-  ':*',
-  '&',
-  '|',
-  '!',
-  '(',
-  ')',
-];
-const nasty = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'grapheme' }),
-  fc.constantFrom(...NASTY),
-  fc.array(fc.constantFrom(...NASTY, 'trend', ' ', 'a'), { maxLength: 12 }).map((xs) => xs.join('')),
-);
-const big = fc.constantFrom('x'.repeat(1_000_000), `${'🙂'.repeat(300_000)}`, `'${'\\'.repeat(100_000)}`);
-const anything = fc.oneof(
-  nasty,
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.array(nasty, { maxLength: 3 }),
-);
+/**
+ * Random cases per property, on top of the coverage cases (every extreme and every fault once).
+ * Lower than elsewhere by default: a case here writes up to megabytes, twice per engine.
+ */
+const RUNS = Number(process.env.TREND_PROPERTY_RUNS ?? 30);
+/** Stop at the first failure: shrinking replays database work and megabyte values, and the report already names the field. */
+const ASSERT = { numRuns: RUNS, endOnFailure: true } as const;
+const TIMEOUT = 600_000;
+
+type Obj = Record<string, unknown>;
 
 /**
- * Allowed outcomes: a result, one of our input/constraint errors, or — for the cache — Redis's own
- * misuse replies (WRONGTYPE, ERR not an integer), which both engines raise alike.
+ * fast-check options: RUNS random cases after `n` that together carry every extreme and fault
+ * (fast-check counts examples among the runs, hence the sum).
  */
-async function allowed(p: Promise<unknown>, misuse = false): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ValidationError || err instanceof IntegrityError || err instanceof NotFoundError)
-      return;
-    if (misuse && err instanceof StorageError && (err.code === 'WRONGTYPE' || err.code === 'ERR')) return;
-    throw err;
-  }
+function withExamples<T>(n: number, run: (o: { e?: number; b?: number }) => fc.Arbitrary<T>) {
+  const examples = coverageExamples(n, (j) => run({ e: j, b: j })).map((x): [T] => [x]);
+  return { ...ASSERT, numRuns: RUNS + examples.length, examples };
 }
 
-let tried = 0;
-const check = async (p: Promise<unknown>, misuse = false) => {
-  tried++;
-  await allowed(p, misuse);
+/** What a case's fault must be reported as, under the parameter the call gives it. */
+const want = (p: Pair<unknown>, param?: string, orField?: string): Expect => ({
+  field: param === undefined ? p.fault.path : [...param.split('.'), ...p.fault.path],
+  kind: p.fault.kind,
+  key: p.fault.key,
+  orField,
+});
+
+/** The names objectPair gives a call model's extremes and faults, for the coverage check. */
+function kindsOf(
+  model: Model,
+  objectBads: Bad[] = [],
+  list?: Bad[],
+): { extremes: string[]; faults: string[] } {
+  return {
+    extremes: allExtremes(model).map((e) => `${e.field}: ${e.tag}`),
+    faults: [
+      ...allBads(model).map((b) => `${b.field}: ${b.kind}`),
+      ...objectBads.map((b) => b.kind),
+      ...(list ?? []).map((b) => `list: ${b.kind}`),
+    ],
+  };
+}
+
+const arg = (v: unknown) => (v === MISSING ? undefined : v);
+
+/** Compares what was stored with what was given, reporting long values briefly. */
+function same(what: string, got: unknown, given: unknown): void {
+  if (isDeepStrictEqual(got, given)) return;
+  let where = '';
+  if (typeof got === 'string' && typeof given === 'string') {
+    let i = 0;
+    while (i < got.length && got[i] === given[i]) i++;
+    where = ` (first difference at index ${i} of ${given.length})`;
+  }
+  throw new Error(`${what}: read back ${brief(got)}, given ${brief(given)}${where}`);
+}
+
+/**
+ * JSON as stored: generated objects may have a null prototype (fast-check makes some, and so do
+ * some parsers), which the library accepts and reads back as plain objects.
+ */
+const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+
+const ZERO_METRICS = { upvotes: 0, downvotes: 0, comments: 0, shares: 0, views: 0, score: 0 };
+
+function expectItem(got: ProcessedItem | null, it: Obj): void {
+  expect(got, 'the saved item reads back').not.toBeNull();
+  const g = got!;
+  const label = `item ${brief(it.sourceId)}`;
+  same(`${label} source`, g.source, it.source);
+  same(`${label} sourceId`, g.sourceId, it.sourceId);
+  same(`${label} url`, g.url, it.url);
+  same(`${label} title`, g.title, it.title);
+  same(`${label} description`, g.description, it.description ?? null);
+  same(`${label} content`, g.content, it.content ?? null);
+  same(`${label} author`, g.author, it.author ?? null);
+  same(`${label} language`, g.language, it.language ?? 'en');
+  same(`${label} category`, g.category, it.category ?? null);
+  if (it.titleNormalized !== undefined)
+    same(`${label} titleNormalized`, g.titleNormalized, it.titleNormalized);
+  if (typeof it.contentNormalized === 'string')
+    same(`${label} contentNormalized`, g.contentNormalized, it.contentNormalized);
+  same(`${label} publishedAt`, g.publishedAt.toISOString(), new Date(instant(it.publishedAt)).toISOString());
+  if (it.collectedAt !== undefined)
+    same(
+      `${label} collectedAt`,
+      g.collectedAt.toISOString(),
+      new Date(instant(it.collectedAt)).toISOString(),
+    );
+  same(`${label} metrics`, g.metrics, { ...ZERO_METRICS, ...(it.metrics as Obj) });
+  same(`${label} metadata`, g.metadata, asJson(it.metadata ?? {}));
+  if (it.id !== undefined) same(`${label} id`, g.id, String(it.id).toLowerCase());
+}
+
+function expectTopic(g: Topic | null, t: Obj): void {
+  expect(g, 'the saved topic reads back').not.toBeNull();
+  const label = `topic ${brief(t.title)}`;
+  same(`${label} title`, g!.title, t.title);
+  same(`${label} summary`, g!.summary, t.summary);
+  same(`${label} category`, g!.category, t.category);
+  same(`${label} sources`, g!.sources, t.sources ?? []);
+  same(`${label} itemCount`, g!.itemCount, t.itemCount ?? 0);
+  same(`${label} totalEngagement`, g!.totalEngagement, { ...ZERO_METRICS, ...(t.totalEngagement as Obj) });
+  same(`${label} language`, g!.language, t.language ?? 'en');
+  same(`${label} keywords`, g!.keywords, t.keywords ?? []);
+  same(`${label} metadata`, g!.metadata, asJson(t.metadata ?? {}));
+  if (t.firstSeen !== undefined)
+    same(`${label} firstSeen`, g!.firstSeen.toISOString(), new Date(instant(t.firstSeen)).toISOString());
+}
+
+/** The trend's stored fields equal `t`'s — all of them, or only those a patch names. */
+function expectTrend(g: Trend | null, t: Obj, only?: string[]): void {
+  expect(g, 'the saved trend reads back').not.toBeNull();
+  const label = `trend ${brief(t.title ?? g!.title)}`;
+  const check = (field: string, got: unknown, given: unknown) => {
+    if (!only || only.includes(field)) same(`${label} ${field}`, got, given);
+  };
+  const iso = (v: unknown) => new Date(instant(v)).toISOString();
+  check('topicId', g!.topicId, t.topicId);
+  check('rank', g!.rank, t.rank);
+  check('title', g!.title, t.title);
+  check('summary', g!.summary, t.summary);
+  check('keyPoints', g!.keyPoints, t.keyPoints ?? []);
+  check('category', g!.category, t.category);
+  check('state', g!.state, t.state ?? 'emerging');
+  check('score', g!.score, t.score);
+  check('sources', g!.sources, t.sources ?? []);
+  check('itemCount', g!.itemCount, t.itemCount ?? 0);
+  check('totalEngagement', g!.totalEngagement, { ...ZERO_METRICS, ...(t.totalEngagement as Obj) });
+  check('velocity', g!.velocity, t.velocity ?? 0);
+  if (t.firstSeen !== undefined) check('firstSeen', g!.firstSeen.toISOString(), iso(t.firstSeen));
+  if (t.peakEngagementAt !== undefined)
+    check(
+      'peakEngagementAt',
+      g!.peakEngagementAt?.toISOString() ?? null,
+      t.peakEngagementAt === null ? null : iso(t.peakEngagementAt),
+    );
+  check('language', g!.language, t.language ?? 'en');
+  check('keywords', g!.keywords, t.keywords ?? []);
+  check(
+    'relatedTrendIds',
+    g!.relatedTrendIds,
+    ((t.relatedTrendIds ?? []) as string[]).map((id) => id.toLowerCase()),
+  );
+  check('metadata', g!.metadata, asJson(t.metadata ?? {}));
+}
+
+/** Every row a trend search returns satisfies the filter's conditions. */
+function expectWithinFilter(rows: Trend[], f: Obj): void {
+  const has = (xs: unknown, any: unknown) => (any as unknown[]).some((x) => (xs as unknown[]).includes(x));
+  for (const r of rows) {
+    const why = `trend ${r.id} returned for filter ${brief(f)}`;
+    if (f.category !== undefined) expect(r.category, why).toBe(f.category);
+    if (f.state !== undefined) expect(r.state, why).toBe(f.state);
+    if (f.language !== undefined) expect(r.language, why).toBe(f.language);
+    if (f.minScore !== undefined) expect(r.score, why).toBeGreaterThanOrEqual(f.minScore as number);
+    if (f.maxScore !== undefined) expect(r.score, why).toBeLessThanOrEqual(f.maxScore as number);
+    if (f.sources !== undefined) expect(has(r.sources, f.sources), why).toBe(true);
+    if (f.keywords !== undefined) expect(has(r.keywords, f.keywords), why).toBe(true);
+    if (f.dateFrom !== undefined)
+      expect(r.firstSeen.getTime(), why).toBeGreaterThanOrEqual(instant(f.dateFrom));
+    if (f.dateTo !== undefined) expect(r.firstSeen.getTime(), why).toBeLessThanOrEqual(instant(f.dateTo));
+  }
+  expect(rows.length).toBeLessThanOrEqual((f.limit as number | undefined) ?? 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL repositories and pgvector, per engine
+
+interface Canaries {
+  item: ProcessedItem;
+  topic: Topic;
+  trend: Trend;
+  plugin: unknown;
+  run: unknown;
+  vector: unknown;
+}
+
+function sqlSuite(engine: HostileEngine): void {
+  let storage: Storage;
+  let dispose: () => Promise<void>;
+  let repos: Repositories;
+  let parentTopic: string;
+  let canaries: Canaries;
+  const sent = { n: 0 };
+  const tallies = new Map<string, Tally>();
+  const tally = (name: string) => {
+    if (!tallies.has(name)) tallies.set(name, new Tally());
+    return tallies.get(name)!;
+  };
+  const vectorCanary = () => storage.vectors({ name: 'canary_vectors', dimensions: 3 });
+
+  beforeAll(async () => {
+    quirks.belowYear100 = quirks.leadingBom = engine.name !== 'pglite';
+    ({ storage, dispose } = await engine.open());
+    repos = createRepositories(new Counting(storage.db, sent));
+    // Canaries: a table outside the schema, and a row of every table no call below touches.
+    await storage.db.exec(`CREATE TABLE canary (v text); INSERT INTO canary VALUES ('alive')`);
+    const itemId = await storage.items.save({
+      source: 'custom',
+      sourceId: 'canary',
+      url: 'https://canary.example/',
+      title: 'canary',
+      publishedAt: '2026-01-01T00:00:00Z',
+      metadata: { alive: true },
+    });
+    const topicId = await storage.topics.save({
+      title: 'canary',
+      summary: 'canary',
+      category: 'Other',
+      keywords: ['canary'],
+    });
+    const trendId = await storage.trends.save({
+      topicId,
+      rank: 1,
+      title: 'canary',
+      summary: 'canary',
+      category: 'Other',
+      score: 1,
+    });
+    await storage.pluginHealth.recordRun('canary', { success: false, error: 'canary' });
+    const runId = await storage.pipelineRuns.start({ canary: true });
+    parentTopic = await storage.topics.save({
+      title: 'parent of generated trends',
+      summary: '',
+      category: 'Technology',
+    });
+    canaries = {
+      item: (await storage.items.get(itemId))!,
+      topic: (await storage.topics.get(topicId))!,
+      trend: (await storage.trends.get(trendId))!,
+      plugin: await storage.pluginHealth.get('canary'),
+      run: await storage.pipelineRuns.get(runId),
+      vector: null,
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!storage) return;
+    try {
+      expect(await storage.db.query('SELECT v FROM canary')).toEqual([{ v: 'alive' }]);
+      expect(await storage.items.get(canaries.item.id)).toEqual(canaries.item);
+      expect(await storage.topics.get(canaries.topic.id)).toEqual(canaries.topic);
+      expect(await storage.trends.get(canaries.trend.id)).toEqual(canaries.trend);
+      expect(await storage.pluginHealth.get('canary')).toEqual(canaries.plugin);
+      expect(await storage.pipelineRuns.get((canaries.run as { id: string }).id)).toEqual(canaries.run);
+      if (canaries.vector) expect(await vectorCanary().get('canary')).toEqual(canaries.vector);
+      for (const [name, t] of tallies) console.log(t.line(engine.name, name));
+      console.log(
+        `hostile input [${engine.name}]: canary table and canary rows (item, topic, trend, plugin, run${canaries.vector ? ', vector' : ''}) intact`,
+      );
+    } finally {
+      await dispose();
+    }
+  }, 120_000);
+
+  test(
+    'items: saveBatch, save, existsMany and search',
+    async () => {
+      const model = itemModel();
+      const keys: Model = {
+        keys: arrayField(objectField(itemKeyModel()), { max: 100_000, extreme: 10_000 }),
+      };
+      const search: Model = { search: objectField(itemSearchModel(), { strict: true }) };
+      const n = Math.max(
+        coverageSize(model, [...elementBads, ...listBads]),
+        coverageSize(keys),
+        coverageSize(search),
+      );
+      const run = (o: { e?: number; b?: number } = {}) =>
+        fc.tuple(listPair(model, { ...o, maxSize: 4 }), objectPair(keys, o), objectPair(search, o));
+      const [tBatch, tSave, tKeys, tSearch] = [
+        tally('items.saveBatch'),
+        tally('items.save'),
+        tally('items.existsMany'),
+        tally('items.search'),
+      ];
+
+      await fc.assert(
+        fc.asyncProperty(run(), async ([batch, k, s]) => {
+          // Refused whole, naming the field, before anything is sent; then nothing is stored.
+          await invalid(
+            tBatch,
+            'items.saveBatch',
+            () => repos.items.saveBatch(batch.invalid as never),
+            want(batch, 'items'),
+            { sent, input: batch.invalid },
+          );
+          const [i, ...inItem] = batch.fault.path;
+          if (typeof i === 'number') {
+            const one = (batch.invalid as unknown[])[i];
+            await invalid(
+              tSave,
+              'items.save',
+              () => repos.items.save(one as never),
+              { ...want(batch), field: ['item', ...inItem] },
+              { sent, input: one },
+            );
+          }
+          const itemKeys = batch.valid.map((it) => ({ source: it.source, sourceId: it.sourceId }));
+          expect(await repos.items.existsMany(itemKeys as never), 'a refused batch stores nothing').toEqual(
+            itemKeys.map(() => false),
+          );
+          const saved = await valid(
+            tBatch,
+            'items.saveBatch',
+            () => repos.items.saveBatch(batch.valid as never),
+            { sent, extreme: batch.extreme, input: batch.valid },
+          );
+          expect(saved.inserted).toBe(batch.valid.length);
+          for (const [j, it] of batch.valid.entries()) expectItem(await repos.items.get(saved.ids[j]!), it);
+          expect(await repos.items.existsMany(itemKeys as never)).toEqual(itemKeys.map(() => true));
+          // The same item again through save(): an upsert that changes nothing, same id.
+          const again = batch.valid[batch.valid.length - 1]!;
+          expect(
+            await valid(tSave, 'items.save', () => repos.items.save(again as never), { sent, input: again }),
+          ).toBe(saved.ids[batch.valid.length - 1]);
+          await invalid(
+            tKeys,
+            'items.existsMany',
+            () => repos.items.existsMany(arg((k.invalid as Obj).keys) as never),
+            want(k),
+            { sent, input: k.invalid },
+          );
+          const probe = k.valid.keys as unknown[];
+          const found = await valid(tKeys, 'items.existsMany', () => repos.items.existsMany(probe as never), {
+            sent,
+            mustSend: probe.length ? 1 : 0,
+            extreme: k.extreme,
+            input: probe,
+          });
+          expect(found).toHaveLength(probe.length);
+          await invalid(
+            tSearch,
+            'items.search',
+            () => repos.items.search(arg((s.invalid as Obj).search) as never),
+            want(s),
+            { sent, input: s.invalid },
+          );
+          const q = s.valid.search as Obj;
+          const rows = await valid(tSearch, 'items.search', () => repos.items.search(q as never), {
+            sent,
+            extreme: s.extreme,
+            input: q,
+          });
+          for (const r of rows) {
+            if (q.source) expect(r.source).toBe(q.source);
+            if (q.language) expect(r.language).toBe(q.language);
+            if (q.category) expect(r.category).toBe(q.category);
+            if (q.publishedFrom)
+              expect(r.publishedAt.getTime()).toBeGreaterThanOrEqual(instant(q.publishedFrom));
+            if (q.publishedTo) expect(r.publishedAt.getTime()).toBeLessThanOrEqual(instant(q.publishedTo));
+          }
+          expect(rows.length).toBeLessThanOrEqual((q.limit as number | undefined) ?? 20);
+        }),
+        withExamples(n, run),
+      );
+
+      // Two chunks of the upsert in one transaction, every row hostile.
+      const big = fc.sample(listPair(model, { maxSize: 1, bigList: 2001 }), { numRuns: 1, seed: 42 })[0]!;
+      const res = await valid(
+        tBatch,
+        'items.saveBatch (2,001 items)',
+        () => repos.items.saveBatch(big.valid as never),
+        { sent, mustSend: 2 },
+      );
+      expect(res.inserted).toBe(2001);
+      expect(
+        await repos.items.existsMany(
+          big.valid.map((it) => ({ source: it.source, sourceId: it.sourceId })) as never,
+        ),
+      ).toEqual(big.valid.map(() => true));
+
+      expectCovered(
+        tBatch,
+        [...kindsOf(model).extremes.map((e) => e)],
+        kindsOf(model, elementBads, listBads).faults,
+      );
+      expectCovered(tKeys, kindsOf(keys).extremes, kindsOf(keys).faults);
+      expectCovered(tSearch, kindsOf(search).extremes, kindsOf(search).faults);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'topics: save, search and getByKeyword',
+    async () => {
+      const save: Model = { topic: objectField(topicModel()) };
+      const search: Model = { search: objectField(topicSearchModel(), { strict: true }) };
+      const byKeyword: Model = {
+        keyword: textField({ min: 1, max: 200, atMax: true, kinds: true }),
+        limit: intField({ min: 1, max: 1000, optional: true }),
+      };
+      const n = Math.max(coverageSize(save), coverageSize(search), coverageSize(byKeyword));
+      const run = (o: { e?: number; b?: number } = {}) =>
+        fc.tuple(objectPair(save, o), objectPair(search, o), objectPair(byKeyword, o));
+      const [tSave, tSearch, tKeyword] = [
+        tally('topics.save'),
+        tally('topics.search'),
+        tally('topics.getByKeyword'),
+      ];
+
+      await fc.assert(
+        fc.asyncProperty(run(), async ([t, s, k]) => {
+          await invalid(
+            tSave,
+            'topics.save',
+            () => repos.topics.save(arg((t.invalid as Obj).topic) as never),
+            want(t),
+            { sent, input: t.invalid },
+          );
+          const topic = t.valid.topic as Obj;
+          const id = await valid(tSave, 'topics.save', () => repos.topics.save(topic as never), {
+            sent,
+            extreme: t.extreme,
+            input: topic,
+          });
+          expectTopic(await repos.topics.get(id), topic);
+          const kw = (topic.keywords as string[] | undefined)?.[0];
+          if (kw !== undefined) {
+            const tagged = await valid(
+              tKeyword,
+              'topics.getByKeyword',
+              () => repos.topics.getByKeyword(kw, 1000),
+              { sent, input: kw },
+            );
+            expect(
+              tagged.map((x) => x.id),
+              `getByKeyword(${brief(kw)}) finds the topic just saved`,
+            ).toContain(id);
+          }
+
+          await invalid(
+            tSearch,
+            'topics.search',
+            () => repos.topics.search(arg((s.invalid as Obj).search) as never),
+            want(s),
+            { sent, input: s.invalid },
+          );
+          const q = s.valid.search as Obj;
+          const rows = await valid(tSearch, 'topics.search', () => repos.topics.search(q as never), {
+            sent,
+            extreme: s.extreme,
+            input: q,
+          });
+          for (const r of rows) {
+            if (q.category) expect(r.category).toBe(q.category);
+            if (q.language) expect(r.language).toBe(q.language);
+          }
+
+          const ki = k.invalid as Obj;
+          await invalid(
+            tKeyword,
+            'topics.getByKeyword',
+            () => repos.topics.getByKeyword(arg(ki.keyword) as never, ki.limit as never),
+            want(k),
+            { sent, input: ki },
+          );
+          await valid(
+            tKeyword,
+            'topics.getByKeyword',
+            () => repos.topics.getByKeyword(k.valid.keyword as string, k.valid.limit as number | undefined),
+            { sent, extreme: k.extreme, input: k.valid },
+          );
+        }),
+        withExamples(n, run),
+      );
+      expectCovered(tSave, kindsOf(save).extremes, kindsOf(save).faults);
+      expectCovered(tSearch, kindsOf(search).extremes, kindsOf(search).faults);
+      expectCovered(tKeyword, kindsOf(byKeyword).extremes, kindsOf(byKeyword).faults);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'trends: save, update, and search and count by filter',
+    async () => {
+      const save: Model = { trend: objectField(trendModel(parentTopic)) };
+      const update: Model = {
+        id: uuidField(),
+        patch: objectField(trendPatchModel(parentTopic), { strict: true }),
+      };
+      const filter: Model = { filter: objectField(trendFilterModel(), { strict: true }) };
+      const n = Math.max(coverageSize(save), coverageSize(update), coverageSize(filter));
+      const run = (o: { e?: number; b?: number } = {}) =>
+        fc.tuple(objectPair(save, o), objectPair(update, o), objectPair(filter, o));
+      const [tSave, tUpdate, tFilter] = [
+        tally('trends.save'),
+        tally('trends.update'),
+        tally('trends.search/count'),
+      ];
+
+      await fc.assert(
+        fc.asyncProperty(run(), async ([t, u, f]) => {
+          await invalid(
+            tSave,
+            'trends.save',
+            () => repos.trends.save(arg((t.invalid as Obj).trend) as never),
+            want(t),
+            { sent, input: t.invalid },
+          );
+          const trend = t.valid.trend as Obj;
+          const id = await valid(tSave, 'trends.save', () => repos.trends.save(trend as never), {
+            sent,
+            extreme: t.extreme,
+            input: trend,
+          });
+          const stored = await repos.trends.get(id);
+          expectTrend(stored, trend);
+
+          // The trend is found by a filter made of its own values (hostile keywords included).
+          const own: Obj = {
+            category: stored!.category,
+            state: stored!.state,
+            language: stored!.language,
+            minScore: stored!.score,
+            maxScore: stored!.score,
+            dateFrom: stored!.firstSeen,
+            // Read back to the millisecond, stored to the microsecond.
+            dateTo: new Date(
+              Math.min(stored!.firstSeen.getTime() + 1, Date.parse('9999-12-31T23:59:59.999Z')),
+            ),
+
+            limit: 1000,
+          };
+          if (stored!.keywords.length) own.keywords = stored!.keywords.slice(0, 100);
+          if (stored!.sources.length) own.sources = stored!.sources;
+          const mine = await valid(tFilter, 'trends.search', () => repos.trends.search(own as never), {
+            sent,
+            input: own,
+          });
+          expect(
+            mine.map((r) => r.id),
+            `a filter of the trend's own values finds it: ${brief(own)}`,
+          ).toContain(id);
+
+          const ui = u.invalid as Obj;
+          await invalid(
+            tUpdate,
+            'trends.update',
+            () => repos.trends.update(arg(ui.id) as never, arg(ui.patch) as never),
+            want(u),
+            { sent, input: ui },
+          );
+          const patch = u.valid.patch as Obj;
+          expect(
+            await valid(tUpdate, 'trends.update', () => repos.trends.update(id, patch as never), {
+              sent,
+              extreme: u.extreme,
+              input: patch,
+            }),
+          ).toBe(true);
+          expectTrend(await repos.trends.get(id), { ...trend, ...patch }, Object.keys(patch));
+
+          const fi = (f.invalid as Obj).filter;
+          await invalid(tFilter, 'trends.search', () => repos.trends.search(arg(fi) as never), want(f), {
+            sent,
+            input: fi,
+          });
+          await invalid(tFilter, 'trends.count', () => repos.trends.count(arg(fi) as never), want(f), {
+            sent,
+            input: fi,
+          });
+          const q = f.valid.filter as Obj;
+          const rows = await valid(tFilter, 'trends.search', () => repos.trends.search(q as never), {
+            sent,
+            extreme: f.extreme,
+            input: q,
+          });
+          expectWithinFilter(rows, q);
+          const count = await valid(tFilter, 'trends.count', () => repos.trends.count(q as never), {
+            sent,
+            input: q,
+          });
+          if (!q.offset)
+            expect(rows.length, `count ${count} vs search`).toBe(
+              Math.min(count, (q.limit as number | undefined) ?? 100),
+            );
+        }),
+        withExamples(n, run),
+      );
+      expectCovered(tSave, kindsOf(save).extremes, kindsOf(save).faults);
+      expectCovered(
+        tUpdate,
+        kindsOf(update).extremes.filter((e) => !e.startsWith('id:')),
+        kindsOf(update).faults,
+      );
+      expectCovered(tFilter, kindsOf(filter).extremes, kindsOf(filter).faults);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'plugin health and pipeline runs',
+    async () => {
+      const plugin = pluginCallModel();
+      const pipeline: Model = { id: uuidField(), ...pipelineCallModel() };
+      const n = Math.max(coverageSize(plugin), coverageSize(pipeline));
+      const run = (o: { e?: number; b?: number } = {}) =>
+        fc.tuple(objectPair(plugin, o), objectPair(pipeline, o));
+      const [tPlugin, tPipeline] = [tally('pluginHealth.recordRun'), tally('pipelineRuns.start/complete')];
+
+      await fc.assert(
+        fc.asyncProperty(run(), async ([p, r]) => {
+          const pi = p.invalid as Obj;
+          await invalid(
+            tPlugin,
+            'pluginHealth.recordRun',
+            () => repos.pluginHealth.recordRun(arg(pi.name) as never, arg(pi.run) as never),
+            want(p),
+            { sent, input: pi },
+          );
+          if (typeof pi.name === 'string' && pi.name.length <= 100)
+            expect(
+              await repos.pluginHealth.get(pi.name).catch(() => null),
+              'a refused run records nothing',
+            ).toBeNull();
+          const name = p.valid.name as string;
+          const run = p.valid.run as Obj;
+          const health = await valid(
+            tPlugin,
+            'pluginHealth.recordRun',
+            () => repos.pluginHealth.recordRun(name, run as never),
+            { sent, extreme: p.extreme, input: p.valid },
+          );
+          const back = await repos.pluginHealth.get(name);
+          expect(back).toEqual(health);
+          same('plugin name', back!.name, name);
+          same('plugin lastError', back!.lastError, run.success ? null : (run.error ?? null));
+          expect(back!.totalRuns).toBe(1);
+          if (run.at !== undefined)
+            same('plugin lastRunAt', back!.lastRunAt!.toISOString(), new Date(instant(run.at)).toISOString());
+
+          const ri = r.invalid as Obj;
+          const [param] = r.fault.path;
+          if (param === 'metadata') {
+            await invalid(
+              tPipeline,
+              'pipelineRuns.start',
+              () => repos.pipelineRuns.start(arg(ri.metadata) as never),
+              want(r),
+              { sent, input: ri },
+            );
+          } else {
+            const opened = await repos.pipelineRuns.start();
+            await invalid(
+              tPipeline,
+              'pipelineRuns.complete',
+              () =>
+                repos.pipelineRuns.complete(
+                  param === 'id' ? (arg(ri.id) as never) : opened,
+                  arg(ri.result) as never,
+                ),
+              want(r),
+              { sent, input: ri },
+            );
+            expect((await repos.pipelineRuns.get(opened))!.status, 'a refused result changes nothing').toBe(
+              'in_progress',
+            );
+          }
+          const result = (r.valid.result ?? {}) as Obj;
+          const id = await valid(
+            tPipeline,
+            'pipelineRuns.start',
+            () => repos.pipelineRuns.start(r.valid.metadata as never),
+            { sent, input: r.valid.metadata },
+          );
+          expect(
+            await valid(
+              tPipeline,
+              'pipelineRuns.complete',
+              () => repos.pipelineRuns.complete(id, r.valid.result as never),
+              { sent, extreme: r.extreme, input: result },
+            ),
+          ).toBe(true);
+          const stored = await repos.pipelineRuns.get(id);
+          same('run metadata', stored!.metadata, asJson(r.valid.metadata ?? {}));
+          same('run status', stored!.status, result.status ?? 'completed');
+          same('run errors', stored!.errors, result.errors ?? []);
+          for (const c of [
+            'itemsCollected',
+            'itemsProcessed',
+            'itemsDeduplicated',
+            'topicsCreated',
+            'trendsCreated',
+          ] as const)
+            same(`run ${c}`, stored![c], result[c] ?? 0);
+          if (result.durationSeconds !== undefined)
+            same('run durationSeconds', stored!.durationSeconds, result.durationSeconds);
+        }),
+        withExamples(n, run),
+      );
+      expectCovered(tPlugin, kindsOf(plugin).extremes, kindsOf(plugin).faults);
+      expectCovered(
+        tPipeline,
+        kindsOf(pipeline).extremes.filter((e) => !e.startsWith('id:')),
+        kindsOf(pipeline).faults,
+      );
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'vectors (pgvector): ids, payloads, filters, search options, collection names',
+    async (ctx) => {
+      const missing = await pgvectorMissing(storage.db);
+      if (missing) {
+        if (process.env.TREND_TEST_PGVECTOR === 'required')
+          throw new Error(`pgvector is required but missing: ${missing}`);
+        console.log(
+          `SKIPPED: hostile vector input [${engine.name}] — CREATE EXTENSION vector fails (${missing})`,
+        );
+        ctx.skip();
+        return;
+      }
+      const canary = vectorCanary();
+      await canary.upsert('canary', [1, 2, 3], { alive: true });
+      canaries.vector = await canary.get('canary');
+
+      const repo = new PgVectorRepository(
+        new Counting(storage.db, sent),
+        storage.vectors({ name: 'hostile', dimensions: 3 }).config,
+      );
+      await repo.ensureCollection();
+      const stored = new Map<string, Obj>();
+      const records = vectorRecordModel();
+      const search: Model = {
+        vector: vectorField(),
+        // null options mean the defaults, as undefined does.
+        options: objectField(vectorSearchOptionsModel(), { strict: true, optional: true, nullable: true }),
+      };
+      const ids: Model = { id: textField({ min: 1, max: 256, atMax: true, kinds: true }) };
+      const n = Math.max(
+        coverageSize(records, [...recordBads, ...listBads]),
+        FILTER_EXTREME_COUNT,
+        FILTER_BAD_COUNT,
+        coverageSize(search),
+        coverageSize(ids),
+      );
+      const run = (o: { e?: number; b?: number } = {}) =>
+        fc.tuple(
+          listPair(records, { ...o, maxSize: 20, elements: recordBads }),
+          filterPair(o),
+          objectPair(search, o),
+          objectPair(ids, o),
+          fc.nat(3),
+        );
+      const [tRec, tUpsert, tFilter, tSearch, tIds, tNames] = [
+        tally('vectors.upsertBatch'),
+        tally('vectors.upsert'),
+        tally('vectors.filter (count/search/deleteByFilter)'),
+        tally('vectors.search'),
+        tally('vectors.get/getMany/delete ids'),
+        tally('vectors collection names'),
+      ];
+      const q = [1, 0.5, -0.25];
+      const expected = (f: Filter) =>
+        [...stored]
+          .filter(([, m]) => matches(f, m))
+          .map(([id]) => id)
+          .sort();
+
+      await fc.assert(
+        fc.asyncProperty(run(), async ([batch, f, s, idc, dice]) => {
+          await invalid(
+            tRec,
+            'vectors.upsertBatch',
+            () => repo.upsertBatch(batch.invalid as never),
+            want(batch, 'records'),
+            { sent, input: batch.invalid },
+          );
+          const [i, ...inRecord] = batch.fault.path;
+          const one = typeof i === 'number' ? (batch.invalid as Obj[])[i] : undefined;
+          if (one && typeof one === 'object' && !Array.isArray(one)) {
+            // upsert(id, vector, metadata) is upsertBatch([{…}]): its fields are named records[0].…
+            await invalid(
+              tUpsert,
+              'vectors.upsert',
+              () => repo.upsert(arg(one.id) as never, arg(one.vector) as never, one.metadata as never),
+              { ...want(batch), field: ['records', 0, ...inRecord] },
+              { sent, input: one },
+            );
+          }
+          const batchIds = batch.valid.map((r) => r.id as string);
+          expect(await repo.getMany(batchIds), 'a refused batch stores nothing').toEqual(
+            batchIds.map(() => null),
+          );
+          expect(
+            await valid(tRec, 'vectors.upsertBatch', () => repo.upsertBatch(batch.valid as never), {
+              sent,
+              extreme: batch.extreme,
+              input: batch.valid,
+            }),
+          ).toBe(batch.valid.length);
+          const back = await repo.getMany(batchIds);
+          for (const [j, r] of batch.valid.entries()) {
+            const v = r.vector as number[];
+            const norm = Math.hypot(...v);
+            const unit = v.map((x) => x / norm);
+            same(`vector ${brief(r.id)} metadata`, back[j]!.metadata, asJson(r.metadata ?? {}));
+            for (const [d, x] of back[j]!.vector.entries())
+              expect(Math.abs(x - unit[d]!), `vector ${brief(r.id)}[${d}]`).toBeLessThan(1e-6);
+            stored.set(r.id as string, (r.metadata ?? {}) as Obj);
+          }
+          const last = batch.valid[batch.valid.length - 1]!;
+          await valid(
+            tUpsert,
+            'vectors.upsert',
+            () => repo.upsert(last.id as string, last.vector as number[], last.metadata as never),
+            { sent, input: last },
+          );
+          // Each filter condition reads the whole payload again, so a large payload under a filter
+          // of many values takes seconds or exhausts PGlite's memory (a known problem, in the
+          // report and docs/RELIABILITY.md): large payloads leave once read back.
+          for (const r of batch.valid) {
+            if (JSON.stringify(r.metadata ?? {}).length > 10_000) {
+              expect(await repo.delete(r.id as string)).toBe(true);
+              stored.delete(r.id as string);
+            }
+          }
+
+          // Filters: refused at every entry point, naming the filter; valid ones match as documented.
+          const fi = f.invalid;
+          await invalid(
+            tFilter,
+            'vectors.count',
+            () => repo.count(fi as never),
+            want(f, 'filter', 'filter'),
+            { sent, input: fi },
+          );
+          await invalid(
+            tFilter,
+            'vectors.search',
+            () => repo.search(q, { filter: fi as never, limit: 10 }),
+            want(f, 'options.filter', 'options.filter'),
+            { sent, input: fi },
+          );
+          await invalid(
+            tFilter,
+            'vectors.deleteByFilter',
+            () => repo.deleteByFilter(fi as never),
+            want(f, 'filter', 'filter'),
+            { sent, input: fi },
+          );
+          const matching = expected(f.valid);
+          const label = `filter ${brief(f.valid)}`;
+          expect(
+            await valid(tFilter, 'vectors.count', () => repo.count(f.valid as never), {
+              sent,
+              extreme: f.extreme,
+              input: f.valid,
+            }),
+            `count, ${label}`,
+          ).toBe(matching.length);
+          const hits = await valid(
+            tFilter,
+            'vectors.search',
+            () => repo.search(q, { filter: f.valid as never, limit: 1000 }),
+            { sent, input: f.valid },
+          );
+          expect(hits.length, `search, ${label}`).toBe(Math.min(matching.length, 1000));
+          const matched = new Set(matching);
+          expect(
+            hits.filter((h) => !matched.has(h.id)).map((h) => h.id),
+            `search returned points outside the ${label}`,
+          ).toEqual([]);
+          if (dice === 0) {
+            expect(
+              await valid(tFilter, 'vectors.deleteByFilter', () => repo.deleteByFilter(f.valid as never), {
+                sent,
+                input: f.valid,
+              }),
+              `deleteByFilter, ${label}`,
+            ).toBe(matching.length);
+            for (const id of matching) stored.delete(id);
+          }
+
+          const si = s.invalid as Obj;
+          await invalid(
+            tSearch,
+            'vectors.search',
+            () => repo.search(arg(si.vector) as never, arg(si.options) as never),
+            want(s),
+            { sent, input: si },
+          );
+          const opts = (s.valid.options ?? {}) as Obj;
+          const found = await valid(
+            tSearch,
+            'vectors.search',
+            () => repo.search(s.valid.vector as number[], s.valid.options as never),
+            { sent, extreme: s.extreme, input: s.valid },
+          );
+          expect(found.length).toBeLessThanOrEqual((opts.limit as number | undefined) ?? 10);
+          if (opts.minScore === undefined)
+            expect(found.length).toBe(Math.min(stored.size, (opts.limit as number | undefined) ?? 10));
+          for (const m of found) {
+            expect(Number.isFinite(m.score)).toBe(true);
+            expect(m.vector !== undefined, 'vectors only when asked for').toBe(opts.withVectors === true);
+          }
+
+          const bad = (idc.invalid as Obj).id;
+          await invalid(tIds, 'vectors.get', () => repo.get(arg(bad) as never), want(idc), {
+            sent,
+            input: bad,
+          });
+          await invalid(tIds, 'vectors.delete', () => repo.delete(arg(bad) as never), want(idc), {
+            sent,
+            input: bad,
+          });
+          await invalid(
+            tIds,
+            'vectors.getMany',
+            () => repo.getMany(['ok', arg(bad)] as never),
+            { ...want(idc), field: ['ids', 1, ...idc.fault.path.slice(1)] },
+            { sent, input: bad },
+          );
+          const id = idc.valid.id as string;
+          const got = await valid(tIds, 'vectors.get', () => repo.get(id), {
+            sent,
+            extreme: idc.extreme,
+            input: id,
+          });
+          expect(got === null, `get(${brief(id)})`).toBe(!stored.has(id));
+          expect(await valid(tIds, 'vectors.delete', () => repo.delete(id), { sent, input: id })).toBe(
+            stored.delete(id),
+          );
+        }),
+        withExamples(n, run),
+      );
+
+      // Collection names become table names: only [a-z][a-z0-9_]{0,47} gets through.
+      for (const name of COLLECTION_NAMES.valid) {
+        const config = (
+          await valid(tNames, 'storage.vectors', async () => storage.vectors({ name, dimensions: 3 }), {
+            input: name,
+          })
+        ).config;
+        expect(config.name).toBe(name);
+        // Each name becomes a table: created, written, counted and dropped.
+        const v = new PgVectorRepository(new Counting(storage.db, sent), config);
+        await valid(tNames, 'vectors.upsert', () => v.upsert('x', [1, 1, 1]), { sent, input: name });
+        expect(await v.count()).toBe(1);
+        expect(await v.dropCollection()).toBe(true);
+      }
+      const badOptions: [unknown, Path, string?][] = [
+        ...COLLECTION_NAMES.invalid.map((name): [unknown, Path] => [
+          { name, dimensions: 3 },
+          ['collection', 'name'],
+        ]),
+        ...[0, 16_001, 1.5, '3', Number.NaN].map((dimensions): [unknown, Path] => [
+          { name: 'a', dimensions },
+          ['collection', 'dimensions'],
+        ]),
+        [{ name: 'a', distance: 'manhattan' }, ['collection', 'distance']],
+        [{ name: 'a', evil: 1 }, ['collection'], 'evil'],
+        [42, ['collection']],
+      ];
+      for (const [c, field, key] of badOptions)
+        await invalid(
+          tNames,
+          'storage.vectors',
+          async () => storage.vectors(c as never),
+          { field, kind: 'bad collection options', key },
+          { input: c },
+        );
+      for (const name of COLLECTION_NAMES.invalid)
+        await invalid(
+          tNames,
+          'vectors.describeCollection',
+          () => repo.describeCollection(name as never),
+          { field: ['name'], kind: 'bad collection name' },
+          { sent, input: name },
+        );
+      expect((await repo.listCollections()).sort()).toEqual(['canary_vectors', 'hostile']);
+
+      expectCovered(tRec, kindsOf(records).extremes, kindsOf(records, recordBads, listBads).faults);
+      expectCovered(tSearch, kindsOf(search).extremes, kindsOf(search).faults);
+      expectCovered(tIds, kindsOf(ids).extremes, kindsOf(ids).faults);
+      expectCovered(tFilter, FILTER_KINDS.extremes, FILTER_KINDS.faults);
+    },
+    TIMEOUT,
+  );
+
+  // Known bugs: each case below is valid (or invalid) by the README's rules and comes back wrong.
+  // They are kept out of the generators above (see `quirks`) so everything else stays checked.
+
+  // BUG (PGlite): timestamps before the year 100 read back wrong (0001 → 2001, 0050 → 1950):
+  // PGlite parses timestamptz text with `new Date(text)`, and V8 reads "0001-01-01 00:00:00+00"
+  // with a two-digit-year rule. Stored correctly; read wrongly. The server driver is exact.
+  (engine.name === 'pglite' ? test.fails : test)(
+    `timestamps of the years 1–99 read back as given${engine.name === 'pglite' ? ' — KNOWN BUG on PGlite' : ''}`,
+    async () => {
+      for (const at of ['0001-01-01T00:00:00.000Z', '0050-06-15T12:00:00.000Z', '0099-12-31T23:59:59.999Z']) {
+        const id = await storage.items.save({
+          source: 'custom',
+          sourceId: `${seq()}~year`,
+          url: 'https://example.com/',
+          title: 'old',
+          publishedAt: at,
+        });
+        expect((await storage.items.get(id))!.publishedAt.toISOString(), 'item publishedAt').toBe(at);
+        const trend = await storage.trends.save({
+          topicId: parentTopic,
+          rank: 1,
+          title: 'old',
+          summary: '',
+          category: 'Other',
+          score: 0,
+          firstSeen: new Date(at),
+        });
+        expect((await storage.trends.get(trend))!.firstSeen.toISOString(), 'trend firstSeen').toBe(at);
+        const name = `${seq()}~year`;
+        await storage.pluginHealth.recordRun(name, { success: true, at });
+        expect((await storage.pluginHealth.get(name))!.lastRunAt!.toISOString(), 'plugin lastRunAt').toBe(at);
+      }
+    },
+  );
+
+  // BUG (PGlite): a text value that starts with U+FEFF reads back without it (PGlite decodes with
+  // a BOM-stripping TextDecoder). Inside text[] or jsonb it survives; PostgreSQL keeps it.
+  (engine.name === 'pglite' ? test.fails : test)(
+    `text starting with U+FEFF reads back whole${engine.name === 'pglite' ? ' — KNOWN BUG on PGlite' : ''}`,
+    async () => {
+      const text = '\ufeffbyte order mark';
+      const id = await storage.topics.save({ title: text, summary: text, category: 'Other' });
+      const back = (await storage.topics.get(id))!;
+      expect([back.title, back.summary]).toEqual([text, text]);
+      const item = await storage.items.save({
+        source: 'custom',
+        sourceId: `${seq()}~bom`,
+        url: 'https://example.com/',
+        title: text,
+        publishedAt: new Date(),
+      });
+      expect((await storage.items.get(item))!.title).toBe(text);
+    },
+  );
+
+  // BUG (both engines): a JSON object key "__proto__" (JSON.parse makes it an own property, and
+  // jsonb stores it) is dropped from metadata and payloads on save: zod rebuilds the object by
+  // assignment, which sets the prototype instead. The call succeeds; the data is not what was given.
+  test.fails('a metadata key "__proto__" is stored like any other key — KNOWN BUG', async () => {
+    const metadata = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as Record<string, never>;
+    const id = await storage.items.save({
+      source: 'custom',
+      sourceId: `${seq()}~proto`,
+      url: 'https://example.com/',
+      title: 'proto',
+      publishedAt: new Date(),
+      metadata,
+    });
+    expect((await storage.items.get(id))!.metadata).toEqual(asJson(metadata));
+  });
+
+  // BUG (both engines): 33 or more negations in a row ("-" × 33, or "- " × 33) make PostgreSQL's
+  // websearch_to_tsquery fail with "tsquery stack too small" (SQLSTATE XX000), which reaches the
+  // caller as a plain StorageError from items, topics and trends search; 32 pass. The README says
+  // any user text is accepted. The generated queries above are steered around it (steerQuery).
+  test.fails('full-text search accepts 33 negations in a row — KNOWN BUG', async () => {
+    for (const q of ['-'.repeat(33), '- '.repeat(40), `${'-'.repeat(1000)}`]) {
+      expect(Array.isArray(await repos.items.search({ q })), `items.search(${brief(q)})`).toBe(true);
+      expect(Array.isArray(await repos.topics.search({ q })), `topics.search(${brief(q)})`).toBe(true);
+      expect(Array.isArray(await repos.trends.search({ q })), `trends.search(${brief(q)})`).toBe(true);
+    }
+  });
+
+  // BUG (both engines): a vector filter's Date bound is not limited to the years 1–9999; beyond
+  // them its ISO form ("+010000-…") reaches SQL and fails there as ValidationError "value" (the
+  // mapped SQLSTATE 22xxx) instead of being refused up front, naming the filter.
+  test.fails('a vector filter Date bound beyond the year 9999 is refused before SQL, naming the filter — KNOWN BUG', async (ctx) => {
+    if (await pgvectorMissing(storage.db)) ctx.skip();
+    const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
+    for (const gt of [new Date('+010000-01-01T00:00:00Z'), new Date(-8.64e15)]) {
+      const before = sent.n;
+      const err = await repo.count({ field: 'd', gt }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `gt ${gt.toISOString()}`).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toMatch(/^filter/);
+      expect(sent.n, 'refused before any statement').toBe(before);
+    }
+  });
+
+  // Minor (both engines): a vector record given as an array passes the record check (arrays are
+  // objects) and is reported at records[i].id ("expected string, received undefined").
+  test.fails('a vector record that is an array is named at records[i] — KNOWN LIMITATION', async () => {
+    const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
+    const err = await repo.upsertBatch([{ id: 'ok', vector: [1, 0, 0] }, [] as never]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as ValidationError).field).toBe('records[1]');
+  });
+
+  // Minor (both engines): a fault deep in a vector filter is reported for the whole filter — the
+  // union of condition shapes hides the path — and often with a misleading rule ({eq: NaN} says
+  // 'Unrecognized key: "eq"'). The generated cases above accept the whole-filter name for this.
+  test.fails('a fault inside a vector filter is named at the faulty condition — KNOWN LIMITATION', async (ctx) => {
+    if (await pgvectorMissing(storage.db)) ctx.skip();
+    const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
+    const cases: [Filter, string][] = [
+      [
+        {
+          and: [
+            { field: 't', eq: 1 },
+            { field: 'a b', eq: 1 },
+          ],
+        },
+        'filter.and[1].field',
+      ],
+      [{ field: 't', eq: Number.NaN }, 'filter.eq'],
+      [{ or: [{ not: { field: 't', in: [] } }] }, 'filter.or[0].not.in'],
+    ];
+    for (const [f, field] of cases) {
+      const err = await repo.count(f as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as ValidationError).field).toBe(field);
+    }
+  });
+}
+
+for (const engine of SQL_ENGINES) describe(`hostile input [${engine.name}]`, () => sqlSuite(engine));
+if (!SERVER_URL) console.log('SKIPPED: hostile input [postgres] — TREND_TEST_DATABASE_URL is not set');
+
+// ---------------------------------------------------------------------------------------------
+// Cache: memory and Redis
+
+interface CacheEngine {
+  name: 'memory' | 'redis';
+  open(): Promise<{ cache: CacheRepository; canaryIntact(): Promise<void>; dispose(): Promise<void> }>;
+}
+
+const memoryEngine: CacheEngine = {
+  name: 'memory',
+  async open() {
+    const cache = new MemoryCache({ prefix: 'hostile:' });
+    await cache.set('canary', { alive: true, at: new Date(0) }, 3600);
+    await cache.setHash('canary:h', 'f', 'alive');
+    return {
+      cache,
+      async canaryIntact() {
+        expect(await cache.get('canary')).toEqual({ alive: true, at: new Date(0) });
+        expect(await cache.getAllHash('canary:h')).toEqual({ f: 'alive' });
+      },
+      dispose: () => cache.close(),
+    };
+  },
 };
 
-function sqlSuite(engine: SqlEngine): void {
-  let t: TestDatabase;
-  let repos: Repositories;
-  beforeAll(async () => {
-    tried = 0;
-    t = await engine.create();
-    await migrate(t.db);
-    await t.db.exec(`CREATE TABLE canary (v text); INSERT INTO canary VALUES ('alive')`);
-    repos = createRepositories(t.db);
-  });
-  afterAll(async () => {
-    expect(await t.db.query('SELECT v FROM canary')).toEqual([{ v: 'alive' }]);
-    console.log(`hostile input [${engine.name}]: ${tried} calls, canary intact`);
-    await t?.dispose();
-  });
-
-  test('trend filters, topic and item searches', async () => {
-    const filter = fc.record(
-      {
-        category: anything,
-        sources: fc.oneof(fc.array(anything, { maxLength: 3 }), anything),
-        state: anything,
-        minScore: anything,
-        maxScore: anything,
-        language: anything,
-        keywords: fc.oneof(fc.array(nasty, { maxLength: 3 }), anything),
-        dateFrom: fc.oneof(anything, fc.date()),
-        dateTo: fc.oneof(anything, fc.date()),
-        q: nasty,
-        sort: anything,
-        limit: anything,
-        offset: anything,
+const redisEngine: CacheEngine = {
+  name: 'redis',
+  async open() {
+    const raw = new Redis(REDIS_URL!);
+    const outside = `canary:hostile:${process.pid}`;
+    await raw.set(outside, 'alive');
+    await raw.hset(`${outside}:h`, 'f', 'alive');
+    const cache = await RedisCache.connect({ url: REDIS_URL!, prefix: testPrefix('hostile') });
+    await cache.set('canary', { alive: true, at: new Date(0) }, 3600);
+    return {
+      cache,
+      async canaryIntact() {
+        expect(await raw.get(outside), 'a key outside the namespace').toBe('alive');
+        expect(await raw.hgetall(`${outside}:h`)).toEqual({ f: 'alive' });
+        expect(await cache.get('canary'), 'a key inside the namespace no call named').toEqual({
+          alive: true,
+          at: new Date(0),
+        });
       },
-      { requiredKeys: [] },
-    );
-    await fc.assert(
-      fc.asyncProperty(filter, nasty, async (f, q) => {
-        await check(repos.trends.search(f as never));
-        await check(repos.trends.count(f as never));
-        await check(repos.items.search({ q }));
-        await check(repos.topics.search({ q }));
-        await check(repos.topics.getByKeyword(q));
-        await check(repos.trends.get(q));
-      }),
-      { numRuns: RUNS },
-    );
-    for (const q of ['x'.repeat(1_000_000), "'".repeat(500_000)]) await check(repos.items.search({ q }));
-  }, 300_000);
-
-  test('full-text search accepts any user text without a syntax error', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.string({ minLength: 1, maxLength: 200 }).filter((s) => !s.includes('\u0000')),
-        async (q) => {
-          tried++;
-          expect(Array.isArray(await repos.items.search({ q }))).toBe(true);
-          expect(Array.isArray(await repos.trends.search({ q }))).toBe(true);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  }, 300_000);
-
-  test('item payloads', async () => {
-    const item = fc.record(
-      {
-        id: fc.oneof(anything, fc.uuid()),
-        source: fc.oneof(fc.constant('reddit'), anything),
-        sourceId: fc.oneof(nasty, big),
-        url: nasty,
-        title: fc.oneof(nasty, big),
-        description: anything,
-        content: fc.oneof(anything, big),
-        language: anything,
-        author: anything,
-        publishedAt: fc.oneof(fc.date(), anything),
-        metrics: fc.oneof(fc.record({ upvotes: anything, score: anything }), anything),
-        category: anything,
-        metadata: fc.oneof(fc.dictionary(nasty, anything), anything),
+      async dispose() {
+        await cache.flush();
+        await cache.close();
+        await raw.del(outside, `${outside}:h`);
+        raw.disconnect();
       },
-      { requiredKeys: [] },
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 3 }), async (items) => {
-        await check(repos.items.saveBatch(items as never));
-      }),
-      { numRuns: RUNS },
-    );
-  }, 300_000);
+    };
+  },
+};
+
+const cacheKey = (guard = false) => cacheKeyField({ guard });
+/**
+ * Counter amounts. The largest safe integers are left to a known-bug test: Redis replies to them
+ * are decoded one off by ioredis, so here the extreme stops 64 short of 2^53.
+ */
+const NEAR_MAX = Number.MAX_SAFE_INTEGER - 64;
+const amountField = {
+  valid: fc
+    .oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(NEAR_MAX, -NEAR_MAX))
+    .map((value) => ({ value, tags: [] })),
+  optional: true,
+  extremes: [{ tag: '±(2^53 - 65)', arb: fc.constantFrom(NEAR_MAX, -NEAR_MAX) }],
+  bad: AMOUNT_BADS,
+};
+
+/** The cache's call models (the text-guard faults of keys and fields are tested apart). */
+function cacheModels() {
+  return {
+    set: { key: cacheKey(), value: cacheValueField(), ttlSeconds: ttlField() } as Model,
+    hash: { key: cacheKey(), field: cacheKey(), value: cacheValueField() } as Model,
+    counter: { key: cacheKey(), amount: amountField } as Model,
+    list: {
+      key: cacheKey(),
+      values: arrayField(cacheValueField(), { extreme: 10_000 }),
+      ttlSeconds: ttlField(),
+    } as Model,
+    many: { keys: arrayField(cacheKey(), { extreme: 10_000 }) } as Model,
+    pattern: {
+      pattern: {
+        valid: fc.constant({ value: '*', tags: [] }),
+        bad: PATTERN_BADS,
+      },
+    } as Model,
+  };
 }
 
-describeEachEngine('hostile input: SQL repositories', sqlSuite);
+function cacheSuite(engine: CacheEngine): void {
+  test(
+    `hostile cache input [${engine.name}]: keys, hash fields, values, TTLs, counters, lists, patterns`,
+    async () => {
+      const { cache, canaryIntact, dispose } = await engine.open();
+      try {
+        const m = cacheModels();
+        const names = Object.keys(m) as (keyof typeof m)[];
+        const n = Math.max(...names.map((k) => coverageSize(m[k])));
+        const run = (o: { e?: number; b?: number } = {}) =>
+          fc.tuple(...names.map((k) => objectPair(m[k], o)));
+        const t = Object.fromEntries(names.map((k) => [k, new Tally()])) as Record<keyof typeof m, Tally>;
 
-test('hostile input: vector filters, ids and collection names (pgvector in PGlite)', async () => {
-  const db = await PGliteDatabase.open({ extensions: { vector } });
-  try {
-    await migrate(db);
-    await db.exec(`CREATE TABLE canary (v text); INSERT INTO canary VALUES ('alive')`);
-    const repo = new PgVectorRepository(
-      db,
-      validate(collectionOptionsSchema, { name: 'hostile', dimensions: 3 }),
-    );
-    await repo.upsert('ok', [1, 0, 0], { a: 1 });
-    const json = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: 'small' },
-        fc.record({ field: nasty, eq: anything }, { requiredKeys: [] }),
-        fc.record({ field: nasty, in: fc.array(anything, { maxLength: 3 }) }, { requiredKeys: [] }),
-        fc.record({ field: nasty, gt: anything, lte: anything }, { requiredKeys: [] }),
-        fc.record({ field: nasty, exists: anything }, { requiredKeys: [] }),
-        fc.record({ and: fc.array(tie('node'), { maxLength: 3 }) }),
-        fc.record({ or: fc.array(tie('node'), { maxLength: 3 }) }),
-        fc.record({ not: tie('node') }),
-        anything,
-      ),
-    }));
-    await fc.assert(
-      fc.asyncProperty(json.node, nasty, fc.array(anything, { maxLength: 4 }), async (filter, id, vec) => {
-        await check(repo.search([1, 0, 0], { filter: filter as never }));
-        await check(repo.count(filter as never));
-        await check(repo.deleteByFilter(filter as never));
-        await check(repo.upsert(id, vec as never, { k: id }));
-        await check(repo.get(id));
-        await check(
-          Promise.resolve().then(
-            () => new PgVectorRepository(db, validate(collectionOptionsSchema, { name: id })),
-          ),
+        await fc.assert(
+          fc.asyncProperty(run(), async ([s, h, c, l, g, p]) => {
+            const si = s!.invalid as Obj;
+            await invalid(
+              t.set,
+              'cache.set',
+              () => cache.set(arg(si.key) as never, arg(si.value), si.ttlSeconds as never),
+              want(s!),
+              { input: si },
+            );
+            const key = s!.valid.key as string;
+            const value = s!.valid.value;
+            const ttl = s!.valid.ttlSeconds as number | undefined;
+            expect(await cache.exists(key), 'a refused set stores nothing').toBe(false);
+            if (s!.fault.path[0] === 'value') {
+              await invalid(
+                t.set,
+                'cache.setMany',
+                () => cache.setMany({ [key]: si.value }),
+                { ...want(s!), field: ['entries', key, ...s!.fault.path.slice(1)] },
+                { input: si.value },
+              );
+              expect(await cache.exists(key)).toBe(false);
+            }
+            await valid(t.set, 'cache.set', () => cache.set(key, value, ttl), {
+              extreme: s!.extreme,
+              input: s!.valid,
+            });
+            same(`cache.get(${brief(key)})`, await cache.get(key), value);
+            const left = await cache.getTtl(key);
+            expect(left).toBeGreaterThan(0);
+            expect(left).toBeLessThanOrEqual(ttl ?? 3600);
+            const exact = escapeGlob(key);
+            if (exact.length <= CACHE_KEY_MAX)
+              same(
+                `keysMatching(${brief(exact)})`,
+                await valid(t.pattern, 'cache.keysMatching', () => cache.keysMatching(exact), {
+                  input: exact,
+                }),
+                [key],
+              );
+            same('getMany', await cache.getMany([key, `${seq()}~missing`]), [value, null]);
+            await valid(t.set, 'cache.setMany', () => cache.setMany({ [key]: value }, ttl), { input: key });
+            same(`cache.get(${brief(key)}) after setMany`, await cache.get(key), value);
+            expect(
+              exact.length <= CACHE_KEY_MAX
+                ? await valid(t.pattern, 'cache.deletePattern', () => cache.deletePattern(exact), {
+                    input: exact,
+                  })
+                : Number(await cache.delete(key)),
+            ).toBe(1);
+            expect(await cache.get(key)).toBeNull();
+
+            const hi = h!.invalid as Obj;
+            await invalid(
+              t.hash,
+              'cache.setHash',
+              () => cache.setHash(arg(hi.key) as never, arg(hi.field) as never, arg(hi.value)),
+              want(h!),
+              { input: hi },
+            );
+            if (h!.fault.path[0] !== 'value') {
+              await invalid(
+                t.hash,
+                'cache.getHash',
+                () => cache.getHash(arg(hi.key) as never, arg(hi.field) as never),
+                want(h!),
+                { input: hi },
+              );
+              await invalid(
+                t.hash,
+                'cache.deleteHashField',
+                () => cache.deleteHashField(arg(hi.key) as never, arg(hi.field) as never),
+                want(h!),
+                { input: hi },
+              );
+            }
+            const [hk, hf, hv] = [h!.valid.key as string, h!.valid.field as string, h!.valid.value];
+            expect(await cache.exists(hk)).toBe(false);
+            expect(
+              await valid(t.hash, 'cache.setHash', () => cache.setHash(hk, hf, hv), {
+                extreme: h!.extreme,
+                input: h!.valid,
+              }),
+            ).toBe(true);
+            same(`getHash(${brief(hk)}, ${brief(hf)})`, await cache.getHash(hk, hf), hv);
+            same('getAllHash', await cache.getAllHash(hk), { [hf]: hv });
+            expect(await cache.deleteHashField(hk, hf)).toBe(true);
+            expect(await cache.exists(hk)).toBe(false);
+
+            const ci = c!.invalid as Obj;
+            await invalid(
+              t.counter,
+              'cache.increment',
+              () => cache.increment(arg(ci.key) as never, ci.amount as never),
+              want(c!),
+              { input: ci },
+            );
+            await invalid(
+              t.counter,
+              'cache.decrement',
+              () => cache.decrement(arg(ci.key) as never, ci.amount as never),
+              want(c!),
+              { input: ci },
+            );
+            const [ck, amount] = [c!.valid.key as string, c!.valid.amount as number | undefined];
+            expect(await cache.exists(ck)).toBe(false);
+            expect(
+              await valid(t.counter, 'cache.increment', () => cache.increment(ck, amount), {
+                extreme: c!.extreme,
+                input: c!.valid,
+              }),
+            ).toBe(amount ?? 1);
+            expect(await cache.decrement(ck, amount)).toBe(0);
+            expect(await cache.delete(ck)).toBe(true);
+
+            const li = l!.invalid as Obj;
+            await invalid(
+              t.list,
+              'cache.setWithList',
+              () => cache.setWithList(arg(li.key) as never, arg(li.values) as never, li.ttlSeconds as never),
+              want(l!),
+              { input: li },
+            );
+            const [lk, values] = [l!.valid.key as string, l!.valid.values as unknown[]];
+            expect(await cache.exists(lk)).toBe(false);
+            await valid(
+              t.list,
+              'cache.setWithList',
+              () => cache.setWithList(lk, values, l!.valid.ttlSeconds as number | undefined),
+              { extreme: l!.extreme, input: l!.valid },
+            );
+            same(`getList(${brief(lk)})`, await cache.getList(lk), values);
+            if (values.length) expect(await cache.delete(lk)).toBe(true);
+
+            const gi = g!.invalid as Obj;
+            await invalid(t.many, 'cache.getMany', () => cache.getMany(arg(gi.keys) as never), want(g!), {
+              input: gi,
+            });
+            const keys = g!.valid.keys as string[];
+            same(
+              'getMany of unset keys',
+              await valid(t.many, 'cache.getMany', () => cache.getMany(keys), {
+                extreme: g!.extreme,
+                input: keys,
+              }),
+              keys.map(() => null),
+            );
+
+            const pi = (p!.invalid as Obj).pattern;
+            await invalid(
+              t.pattern,
+              'cache.keysMatching',
+              () => cache.keysMatching(arg(pi) as never),
+              want(p!),
+              { input: pi },
+            );
+            await invalid(
+              t.pattern,
+              'cache.deletePattern',
+              () => cache.deletePattern(arg(pi) as never),
+              want(p!),
+              { input: pi },
+            );
+          }),
+          withExamples(n, run),
         );
-      }),
-      { numRuns: RUNS },
-    );
-    expect(await db.query('SELECT v FROM canary')).toEqual([{ v: 'alive' }]);
-    expect(await db.query(`SELECT count(*)::int AS n FROM trend_vector_collections`)).toEqual([{ n: 1 }]);
-  } finally {
-    await db.close();
-  }
-}, 300_000);
-
-async function cacheSuite(cache: CacheRepository, canary?: () => Promise<string | null>): Promise<void> {
-  await fc.assert(
-    fc.asyncProperty(nasty, anything, nasty, async (key, value, pattern) => {
-      await check(cache.set(key, value, 60), true);
-      await check(cache.get(key), true);
-      await check(cache.setHash(key, pattern, value), true);
-      await check(cache.keysMatching(pattern), true);
-      await check(cache.deletePattern(pattern), true);
-      await check(cache.increment(key, value as never), true);
-    }),
-    { numRuns: RUNS },
+        // Valid patterns: every key of the namespace is left but the canaries.
+        expect(await cache.keysMatching('*')).toEqual(
+          ['canary', ...(engine.name === 'memory' ? ['canary:h'] : [])].sort(),
+        );
+        await canaryIntact();
+        for (const k of names) {
+          const kinds = kindsOf(m[k]);
+          expectCovered(t[k], k === 'pattern' ? [] : kinds.extremes, kinds.faults);
+          console.log(t[k].line(engine.name, `cache.${k}`, false));
+        }
+      } finally {
+        await dispose();
+      }
+    },
+    TIMEOUT,
   );
-  await check(cache.set('x'.repeat(2000), 1));
-  await check(cache.set('big', 'x'.repeat(1_000_000)));
-  if (canary) expect(await canary()).toBe('alive');
+
+  // Added to src/cache while this suite was written; kept apart so a regression names itself.
+  test(
+    `hostile cache input [${engine.name}]: keys, hash fields and patterns with NUL or a lone surrogate are ValidationErrors`,
+    async () => {
+      const { cache, dispose } = await engine.open();
+      try {
+        const models = {
+          key: { key: cacheKey(true) } as Model,
+          field: { field: cacheKey(true) } as Model,
+          pattern: {
+            pattern: { valid: fc.constant({ value: '*', tags: [] }), bad: GUARD_PATTERN_BADS },
+          } as Model,
+        };
+        const n = Math.max(...Object.values(models).map((m) => coverageSize(m)));
+        const run = (o: { e?: number; b?: number }) =>
+          fc.tuple(objectPair(models.key, o), objectPair(models.field, o), objectPair(models.pattern, o));
+        const tally = new Tally();
+        await fc.assert(
+          fc.asyncProperty(run({}), async ([k, f, p]) => {
+            const key = arg((k.invalid as Obj).key) as string;
+            for (const [what, call] of [
+              ['cache.set', () => cache.set(key, 1)],
+              ['cache.get', () => cache.get(key)],
+              ['cache.increment', () => cache.increment(key)],
+              ['cache.setHash', () => cache.setHash(key, 'f', 1)],
+              ['cache.getOrSet', () => cache.getOrSet(key, () => 1)],
+            ] as const)
+              await invalid(tally, what, call, want(k), { input: key });
+            await invalid(
+              tally,
+              'cache.getMany',
+              () => cache.getMany(['ok', key]),
+              { ...want(k), field: ['keys', 1] },
+              { input: key },
+            );
+            const field = arg((f.invalid as Obj).field) as string;
+            await invalid(tally, 'cache.setHash', () => cache.setHash('k', field, 1), want(f), {
+              input: field,
+            });
+            await invalid(tally, 'cache.getHash', () => cache.getHash('k', field), want(f), {
+              input: field,
+            });
+            const pattern = arg((p.invalid as Obj).pattern) as string;
+            await invalid(tally, 'cache.keysMatching', () => cache.keysMatching(pattern), want(p), {
+              input: pattern,
+            });
+            await invalid(tally, 'cache.deletePattern', () => cache.deletePattern(pattern), want(p), {
+              input: pattern,
+            });
+          }),
+          withExamples(n, run),
+        );
+        expect(await cache.keysMatching('*')).toEqual(
+          ['canary', ...(engine.name === 'memory' ? ['canary:h'] : [])].sort(),
+        );
+        console.log(
+          tally.line(engine.name, 'cache keys, fields, patterns with NUL / lone surrogates', false),
+        );
+      } finally {
+        await dispose();
+      }
+    },
+    TIMEOUT,
+  );
+
+  // BUG (Redis): ioredis decodes an integer reply as `n * 10 + digit - 48` in doubles, so replies
+  // within ~57 of 2^53 come back one off: increment('k', 2^53 - 1) answers 2^53. Memory is exact.
+  (engine.name === 'redis' ? test.fails : test)(
+    `cache [${engine.name}]: increment and decrement by ±(2^53 - 1) answer the exact count${engine.name === 'redis' ? ' — KNOWN BUG on Redis' : ''}`,
+    async () => {
+      const { cache, dispose } = await engine.open();
+      try {
+        const key = `${seq()}~counter`;
+        expect(await cache.increment(key, Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+        expect(await cache.get(key)).toBe(Number.MAX_SAFE_INTEGER);
+        expect(await cache.decrement(key, Number.MAX_SAFE_INTEGER)).toBe(0);
+        expect(await cache.decrement(key, Number.MAX_SAFE_INTEGER)).toBe(-Number.MAX_SAFE_INTEGER);
+      } finally {
+        await dispose();
+      }
+    },
+  );
+
+  // BUG (both engines): ttlSeconds has no upper bound. Above what Redis holds (its expiry is a
+  // signed 64-bit count of milliseconds) Redis fails with a raw StorageError "ERR invalid expire
+  // time" or "ERR value is not an integer", while memory accepts; it should be a ValidationError.
+  test.fails(`cache [${engine.name}]: a TTL beyond Redis's range is a ValidationError naming ttlSeconds — KNOWN BUG`, async () => {
+    const { cache, dispose } = await engine.open();
+    try {
+      for (const ttl of [9_223_372_036_854_776, 1e21, 1e300]) {
+        const err = await cache.set(`${seq()}~ttl`, 1, ttl).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, `ttlSeconds ${ttl}`).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field).toBe('ttlSeconds');
+      }
+    } finally {
+      await dispose();
+    }
+  });
 }
 
-test('hostile input: cache keys, values and patterns (memory)', async () => {
-  await cacheSuite(new MemoryCache());
-}, 300_000);
-
-test('hostile input: cache keys, values and patterns (Redis; a canary key outside the namespace survives)', async (ctx) => {
-  if (!REDIS_URL) {
-    console.log('SKIPPED: hostile cache input [redis] — TREND_TEST_REDIS_URL is not set');
-    ctx.skip();
-    return;
-  }
-  const raw = new Redis(REDIS_URL);
-  const canaryKey = `canary:${process.pid}`;
-  await raw.set(canaryKey, 'alive');
-  const cache = await RedisCache.connect({ url: REDIS_URL, prefix: testPrefix('hostile') });
-  try {
-    await cacheSuite(cache, () => raw.get(canaryKey));
-  } finally {
-    await cache.flush();
-    await cache.close();
-    await raw.del(canaryKey);
-    raw.disconnect();
-  }
-}, 300_000);
+cacheSuite(memoryEngine);
+if (REDIS_URL) cacheSuite(redisEngine);
+else console.log('SKIPPED: hostile cache input [redis] — TREND_TEST_REDIS_URL is not set');
