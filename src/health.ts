@@ -123,7 +123,7 @@ async function cacheCheck(config: CacheConfig): Promise<string> {
   try {
     if (cache instanceof RedisCache)
       return `${cache.engine} ${await cache.serverVersion()} (${describeCache(config)})`;
-    await cache.set('__health', 1, 5);
+    await cache.set('__health', 1, { ttlSeconds: 5 });
     return 'in-memory (embedded)';
   } finally {
     await cache.close();

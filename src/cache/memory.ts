@@ -117,14 +117,17 @@ export class MemoryCache extends BaseCache {
     return this.#typed(key, 'hash')?.value.get(field) ?? null;
   }
 
-  protected async rawHSet(key: string, field: string, value: Stored) {
+  protected async rawHSet(key: string, entries: [string, Stored][]) {
     const e = this.#typed(key, 'hash') ?? {
       type: 'hash' as const,
       value: new Map<string, Stored>(),
       expiresAt: null,
     };
-    const created = !e.value.has(field);
-    e.value.set(field, value);
+    let created = 0;
+    for (const [field, value] of entries) {
+      if (!e.value.has(field)) created++;
+      e.value.set(field, value);
+    }
     this.#put(key, e);
     return created;
   }

@@ -117,8 +117,8 @@ export class RedisCache extends BaseCache {
     return this.#run((c) => c.hgetBuffer(key, field));
   }
 
-  protected async rawHSet(key: string, field: string, value: Stored) {
-    return (await this.#run((c) => c.hset(key, field, value))) === 1;
+  protected rawHSet(key: string, entries: [string, Stored][]) {
+    return this.#run((c) => c.hset(key, ...entries.flat()));
   }
 
   protected rawHGetAll(key: string) {

@@ -51,7 +51,7 @@ export const timestampSchema = z
 export const urlSchema = storableText()
   .refine((s) => Buffer.byteLength(s, 'utf8') <= 2083, 'must be at most 2,083 bytes (UTF-8)')
   .refine((s) => {
-    if (!/^https?:\/\/[^\s/?#]/i.test(s) || /[\s\u0000-\u001f\u007f]/.test(s)) return false;
+    if (!/^https?:\/\/[^\s/?#]/i.test(s) || /[\s\p{Cc}]/u.test(s)) return false;
     try {
       return new URL(s).hostname.length > 0;
     } catch {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProcessingStatus } from '../domain/enums.js';
 import {
   int32Count,
   type JsonObject,
@@ -31,14 +30,18 @@ const resultSchema = z
   .strict();
 export type PipelineResult = z.input<typeof resultSchema>;
 
-const metadataSchema = jsonObjectSchema.default({});
+const startSchema = z.object({ metadata: jsonObjectSchema.default({}) }).strict();
+const recentSchema = z
+  .object({ limit: limitSchema.default(20), status: processingStatusSchema.optional() })
+  .strict();
+export type RecentRunsOptions = z.input<typeof recentSchema>;
 
 export class PipelineRunRepository {
   constructor(private readonly db: Executor) {}
 
   /** Opens a run in state in_progress. Returns its id. */
-  async start(metadata: JsonObject = {}): Promise<string> {
-    const m = validate(metadataSchema, metadata, 'metadata');
+  async start(options: { metadata?: JsonObject } = {}): Promise<string> {
+    const { metadata: m } = validate(startSchema, options, 'options');
     const [row] = await this.db.query<{ id: string }>(
       `INSERT INTO pipeline_runs (status, metadata) VALUES ('in_progress', $1::jsonb) RETURNING id`,
       [JSON.stringify(m)],
@@ -83,10 +86,9 @@ export class PipelineRunRepository {
     return row ? toPipelineRun(row) : null;
   }
 
-  /** Newest first. */
-  async listRecent(limit = 20, status?: ProcessingStatus): Promise<PipelineRun[]> {
-    validate(limitSchema, limit, 'limit');
-    if (status !== undefined) validate(processingStatusSchema, status, 'status');
+  /** Newest first, optionally of one status. */
+  async listRecent(options: RecentRunsOptions = {}): Promise<PipelineRun[]> {
+    const { limit, status } = validate(recentSchema, options, 'options');
     const rows = await this.db.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM pipeline_runs WHERE $1::processing_status IS NULL OR status = $1::processing_status
        ORDER BY started_at DESC, id LIMIT $2`,

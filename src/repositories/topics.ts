@@ -54,6 +54,7 @@ const topicSearchSchema = z
 export type TopicSearch = z.input<typeof topicSearchSchema>;
 
 const pagingSchema = z.object({ limit: limitSchema.default(100), offset: offsetSchema.default(0) }).strict();
+const keywordPageSchema = z.object({ limit: limitSchema.default(10) }).strict();
 const idListSchema = z.array(uuidSchema).max(100_000);
 
 export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding' | 'itemCount'>>;
@@ -124,9 +125,9 @@ export class TopicRepository {
   }
 
   /** Topics tagged with exactly this keyword, newest first (GIN index on keywords). */
-  async getByKeyword(keyword: string, limit = 10): Promise<Topic[]> {
+  async getByKeyword(keyword: string, options: { limit?: number } = {}): Promise<Topic[]> {
     validate(keywordSchema, keyword, 'keyword');
-    validate(limitSchema, limit, 'limit');
+    const { limit } = validate(keywordPageSchema, options, 'options');
     const rows = await this.db.query<TopicRow>(
       `SELECT ${TOPIC_COLUMNS} FROM topics WHERE keywords @> ARRAY[$1::text] ORDER BY last_updated DESC, id LIMIT $2`,
       [keyword, limit],

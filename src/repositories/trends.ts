@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import type { CategoryType } from '../domain/enums.js';
+import { z } from 'zod';
 import {
   categorySchema,
   limitSchema,
@@ -49,6 +48,16 @@ const SORTS: Record<NonNullable<TrendFilter['sort']>, string> = {
 };
 
 export type TrendPatch = Partial<Omit<TrendInput, 'id' | 'embedding'>>;
+
+const topTrendsSchema = z
+  .object({
+    limit: limitSchema.default(10),
+    category: categorySchema.optional(),
+    /** Only trends first seen at or after this time. */
+    dateFrom: timestampSchema.optional(),
+  })
+  .strict();
+export type TopTrendsOptions = z.input<typeof topTrendsSchema>;
 
 export class TrendRepository {
   constructor(private readonly db: Executor) {}
@@ -100,10 +109,9 @@ export class TrendRepository {
   }
 
   /** The platform's get_top_trends: by rank, then score, optionally one category and first seen since. */
-  async getTopTrends(limit = 10, category?: CategoryType, dateFrom?: Date | string): Promise<Trend[]> {
-    validate(limitSchema, limit, 'limit');
-    if (category !== undefined) validate(categorySchema, category, 'category');
-    const from = dateFrom === undefined ? null : validate(timestampSchema, dateFrom, 'dateFrom');
+  async getTopTrends(options: TopTrendsOptions = {}): Promise<Trend[]> {
+    const { limit, category, dateFrom } = validate(topTrendsSchema, options, 'options');
+    const from = dateFrom ?? null;
     const rows = await this.db.query<TrendRow>(
       `SELECT ${TREND_COLUMNS} FROM trends
        WHERE ($1::category_type IS NULL OR category = $1::category_type)

@@ -87,8 +87,10 @@ export interface VectorRepository {
    * opened again by name: `storage.vectors(await v.describeCollection(name))`.
    */
   describeCollection(name: string): Promise<CollectionShape | null>;
-  createPayloadIndex(field: string, type?: PayloadIndexType): Promise<void>;
-  upsert(id: string, vector: readonly number[], metadata?: JsonObject): Promise<true>;
+  /** Indexes a payload field for filters (`type` default keyword). */
+  createPayloadIndex(field: string, options?: { type?: PayloadIndexType }): Promise<void>;
+  /** Inserts or replaces one point. */
+  upsert(record: VectorRecord): Promise<void>;
   /** Returns how many distinct ids were written. */
   upsertBatch(records: readonly VectorRecord[]): Promise<number>;
   get(id: string): Promise<StoredVector | null>;
