@@ -18,9 +18,11 @@ import {
   type TtlOptions,
 } from './types.js';
 
+/** The options every cache engine takes: its namespace and default TTL. */
 export interface CacheOptions {
-  /** Namespace every key lives under (default "trend:"). */
+  /** Namespace every key lives under (default "trend:"): `[A-Za-z0-9:_.-]{0,64}`. */
   prefix?: string;
+  /** TTL of a write that names none, a whole number of seconds > 0 (default 3600). */
   defaultTtlSeconds?: number;
 }
 
@@ -30,7 +32,9 @@ export interface CacheOptions {
  */
 export abstract class BaseCache implements CacheRepository {
   abstract readonly engine: CacheRepository['engine'];
+  /** The namespace every key of this cache is stored under. */
   readonly prefix: string;
+  /** TTL in seconds of a write that names none. */
   readonly defaultTtl: number;
   readonly #flights = new SingleFlight();
 
