@@ -35,7 +35,7 @@ export async function cache(
       engine: 'memory',
       op: 'set',
       concurrency,
-      layer: await load3(runs, total * 5, concurrency, (i) => memory.set(`k${i % 1000}`, i, 60)),
+      layer: await load3(runs, total * 5, concurrency, (i) => memory.set(`k${i % 1000}`, i, { ttlSeconds: 60 })),
     });
   }
 
@@ -49,7 +49,7 @@ export async function cache(
   const raw = new Redis(REDIS_URL, { enableAutoPipelining: true });
   const prefix = `bench${process.pid}:`;
   const value = 'value-0123456789';
-  await layer.set('k', value, 600);
+  await layer.set('k', value, { ttlSeconds: 600 });
   for (const concurrency of [1, 100]) {
     const n = concurrency === 1 ? total : total * 5;
     const [lg, rg] = await paired(
@@ -71,7 +71,7 @@ export async function cache(
       runs,
       n,
       concurrency,
-      (i) => layer.set(`s${i % 1000}`, value, 600),
+      (i) => layer.set(`s${i % 1000}`, value, { ttlSeconds: 600 }),
       (i) => raw.set(`${prefix}s${i % 1000}`, JSON.stringify(value), 'EX', 600),
     );
     results.push({

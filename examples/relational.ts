@@ -51,7 +51,7 @@ try {
   console.log(`trends found: ${trends.map((t) => t.title).join('; ')}`);
   console.log(`topic item count: ${(await storage.topics.get(topicId))?.itemCount}`);
   await storage.trends.update(trendId, { state: 'sustained' });
-  console.log(`top trend now: ${(await storage.trends.getTopTrends(1))[0]?.title}`);
+  console.log(`top trend now: ${(await storage.trends.getTopTrends({ limit: 1 }))[0]?.title}`);
 } finally {
   await storage.close();
 }

@@ -1,6 +1,17 @@
 // The platform's vector usage: store embeddings with metadata, then search with a filter.
 // Run: npx tsx examples/vector.ts   (pgvector inside the embedded store unless QDRANT_URL is set)
-import { createStorage, hashEmbedding } from 'trend-storage';
+import { createHash } from 'node:crypto';
+import { createStorage } from 'trend-storage';
+
+/** A stand-in for a real embedding model: each word adds to a few hashed dimensions. */
+function embed(text: string, dimensions = 384): number[] {
+  const v = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().split(/\W+/).filter(Boolean)) {
+    const h = createHash('sha1').update(word).digest();
+    for (let i = 0; i < 3; i++) v[h.readUInt16BE(i * 2) % dimensions]! += 1;
+  }
+  return v;
+}
 
 const storage = await createStorage();
 try {
@@ -11,10 +22,10 @@ try {
     { id: 'trend_3', text: 'football transfer window closes with record fees', category: 'Sports' },
   ];
   await vectors.upsertBatch(
-    docs.map((d) => ({ id: d.id, vector: hashEmbedding(d.text), metadata: { category: d.category } })),
+    docs.map((d) => ({ id: d.id, vector: embed(d.text), metadata: { category: d.category } })),
   );
 
-  const matches = await vectors.search(hashEmbedding('open language models'), {
+  const matches = await vectors.search(embed('open language models'), {
     limit: 5,
     minScore: 0.1,
     filter: { field: 'category', eq: 'Technology' },

@@ -6,53 +6,148 @@ import { ValidationError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import type { PgOptions } from './sql/pg.js';
 
+/** The resolved database: the embedded PGlite engine in a directory, or a PostgreSQL server. */
 export type DatabaseConfig =
-  | { kind: 'embedded' /** null keeps the data in memory. */; dataDir: string | null }
-  | ({ kind: 'postgres' } & PgOptions);
-
-export type VectorConfig =
-  | { kind: 'pgvector' }
-  | { kind: 'qdrant'; url: string; apiKey?: string | undefined; timeoutMs: number };
-
-export type CacheConfig =
-  | { kind: 'memory'; prefix: string; defaultTtlSeconds: number; maxEntries: number }
   | {
-      kind: 'redis';
+      /** The embedded PGlite engine. */
+      kind: 'embedded';
+      /** The data directory; null keeps the data in memory. */
+      dataDir: string | null;
+    }
+  | ({
+      /** A PostgreSQL server, through a pool of connections. */
+      kind: 'postgres';
+    } & PgOptions);
+
+/** The resolved vector store: pgvector in the same database, or a Qdrant server. */
+export type VectorConfig =
+  | {
+      /** pgvector tables in the store's own database. */
+      kind: 'pgvector';
+    }
+  | {
+      /** A Qdrant server. */
+      kind: 'qdrant';
+      /** The server's http(s):// URL. */
+      url: string;
+      /** Sent as Qdrant's api-key header, when set. */
+      apiKey?: string | undefined;
+      /** Client-side request timeout in milliseconds (default 10,000). */
+      timeoutMs: number;
+    };
+
+/** The resolved cache: in process, or Redis (standalone or Cluster). */
+export type CacheConfig =
+  | {
+      /** The in-process cache. */
+      kind: 'memory';
+      /** Namespace every key lives under. */
       prefix: string;
+      /** TTL of a write that names none, in seconds. */
       defaultTtlSeconds: number;
+      /** Most keys kept; the least recently used go first (CACHE_MAX_ENTRIES, default 100,000). */
+      maxEntries: number;
+    }
+  | {
+      /** A Redis server or cluster. */
+      kind: 'redis';
+      /** Namespace every key lives under. */
+      prefix: string;
+      /** TTL of a write that names none, in seconds. */
+      defaultTtlSeconds: number;
+      /** redis:// or rediss:// URL; may hold the password. */
       url?: string | undefined;
+      /** Host when there is no URL (127.0.0.1 when neither is set). */
       host?: string | undefined;
+      /** Port when there is no URL (default 6379). */
       port?: number | undefined;
+      /** Sent with AUTH; overrides a password in the URL. */
       password?: string | undefined;
-      clusterNodes?: { host: string; port: number }[] | undefined;
+      /** Redis Cluster seed nodes; when set, the cache talks to a cluster. */
+      clusterNodes?:
+        | {
+            /** Node host name or address. */
+            host: string;
+            /** Node port. */
+            port: number;
+          }[]
+        | undefined;
+      /** TLS, from a rediss:// URL. */
       tls: boolean;
+      /** A command unanswered after this many milliseconds fails with ConnectionError (default 2,000). */
       commandTimeoutMs: number;
     };
 
+/**
+ * Where the database, the vector store and the cache are, settled from options, environment and
+ * defaults: what `resolveConfig` returns and `storage.config` holds. It includes passwords.
+ */
 export interface StorageConfig {
+  /** The relational database. */
   database: DatabaseConfig;
+  /** The vector store. */
   vector: VectorConfig;
+  /** The cache. */
   cache: CacheConfig;
 }
 
-/** What `createStorage` accepts; every field optional, the environment fills the rest. */
+/**
+ * Where the store's parts are, as `createStorage` and `resolveConfig` accept it; every field
+ * optional, the environment fills the rest (README, "Configuration").
+ *
+ * @example
+ * ```ts
+ * const options: StorageOptions = { dataDir: './data', redis: { url: 'redis://localhost:6379' } };
+ * const config = resolveConfig(options);
+ * ```
+ */
 export interface StorageOptions {
-  /** A postgres:// URL. Takes precedence over `postgres`. */
+  /**
+   * A postgres:// URL. Takes precedence over `postgres`, whose fields are laid over it (pool
+   * sizes, timeouts).
+   */
   databaseUrl?: string;
+  /**
+   * Server settings field by field (defaults: port 5432, database trends, user trend_user, pool
+   * 10–20). Used only with `databaseUrl` or a `host`; without either, the whole object is ignored.
+   */
   postgres?: Partial<PgOptions>;
   /** Embedded data directory; `null` for an in-memory database. */
   dataDir?: string | null;
-  /** Redis for the cache (URL, or cluster nodes); the in-memory cache when omitted. */
-  redis?: { url?: string; clusterNodes?: string; password?: string; commandTimeoutMs?: number } | false;
+  /**
+   * Redis for the cache; `false` for the in-memory cache even when REDIS_* is set. Omitted:
+   * Redis when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_HOST is set, else in memory.
+   */
+  redis?:
+    | {
+        /** redis:// or rediss:// (TLS) URL; without it and without cluster nodes, 127.0.0.1:6379. */
+        url?: string;
+        /** Redis Cluster seed nodes, `host:port,host:port`. */
+        clusterNodes?: string;
+        /** Sent with AUTH. */
+        password?: string;
+        /** A command unanswered after this many milliseconds fails with ConnectionError (default 2,000). */
+        commandTimeoutMs?: number;
+      }
+    | false;
   /** Cache namespace (default "trend:") and default TTL (3600 s). */
   cachePrefix?: string;
+  /** TTL of a cache write that names none, in whole seconds > 0 (default 3600, or CACHE_DEFAULT_TTL). */
   cacheTtlSeconds?: number;
   /** A Qdrant server for the vector store; pgvector in the same database when omitted. */
-  qdrant?: { url: string; apiKey?: string; timeoutMs?: number };
+  qdrant?: {
+    /** The server's http(s):// URL. */
+    url: string;
+    /** Sent as Qdrant's api-key header. */
+    apiKey?: string;
+    /** Client-side request timeout in milliseconds (default 10,000). */
+    timeoutMs?: number;
+  };
   /** Environment to read instead of process.env (+ .env). */
   env?: Record<string, string | undefined>;
 }
 
+/** Where the embedded database lives when neither `dataDir` nor TREND_DATA_DIR says (`.trend-data`). */
 export const DEFAULT_DATA_DIR = '.trend-data';
 
 const PG_DEFAULTS = {
@@ -172,10 +267,18 @@ function poolFromEnv(env: Record<string, string | undefined>): Partial<PgOptions
 }
 
 /**
+ * Settles where the database, the cache and the vector store are, without connecting to anything.
  * Per setting, first match wins: explicit options → environment → .env → defaults. The database:
  * `databaseUrl` / `postgres` / `dataDir` → DATABASE_URL | POSTGRES_* → embedded PGlite in
  * TREND_DATA_DIR or ./.trend-data. The cache and the vector store are settled on their own
- * (`redis` → REDIS_*; `qdrant` → QDRANT_*), whatever chose the database.
+ * (`redis` → REDIS_*; `qdrant` → QDRANT_*), whatever chose the database. A bad value is a
+ * ValidationError naming the option or variable (`CACHE_DEFAULT_TTL`, `redis.url`, `postgres.port`).
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ env: { DATABASE_URL: 'postgres://app:secret@db:5432/trends' } });
+ * console.log(describeDatabase(config.database)); // postgres://app:****@db:5432/trends
+ * ```
  */
 export function resolveConfig(options: StorageOptions = {}): StorageConfig {
   const env = options.env ?? loadEnv();
@@ -306,7 +409,15 @@ export function describeVector(config: VectorConfig): string {
   return `qdrant ${u.origin}`;
 }
 
-/** For printing: the connection target with the password masked. */
+/**
+ * The database target for printing, with the password masked: `postgres://user:****@host:port/db`,
+ * or `embedded PGlite (dir)` / `embedded PGlite (memory)`.
+ *
+ * @example
+ * ```ts
+ * console.log(`database: ${describeDatabase(storage.config.database)}`);
+ * ```
+ */
 export function describeDatabase(config: DatabaseConfig): string {
   if (config.kind === 'embedded')
     return config.dataDir ? `embedded PGlite (${config.dataDir})` : 'embedded PGlite (memory)';

@@ -16,16 +16,25 @@ import { openCache, openDatabase } from './storage.js';
 import { QdrantVectorRepository } from './vector/qdrant.js';
 import { collectionOptionsSchema } from './vector/types.js';
 
+/** The outcome of one check of `checkHealth`. */
 export interface HealthCheck {
+  /** `PostgreSQL`, `PostgreSQL schema`, `Vector store` or `Cache`. */
   name: string;
+  /** Whether the check passed. */
   ok: boolean;
+  /** What was found (version, target, counts), or why it failed, in one line without passwords. */
   detail: string;
 }
 
+/** What `checkHealth` found: every check, and whether all passed. */
 export interface HealthReport {
+  /** True when every check passed. */
   ok: boolean;
+  /** Checks that passed. */
   passed: number;
+  /** Checks run (four). */
   total: number;
+  /** Each check, in the order PostgreSQL, its schema, the vector store, the cache. */
   checks: HealthCheck[];
 }
 
@@ -123,13 +132,26 @@ async function cacheCheck(config: CacheConfig): Promise<string> {
   try {
     if (cache instanceof RedisCache)
       return `${cache.engine} ${await cache.serverVersion()} (${describeCache(config)})`;
-    await cache.set('__health', 1, 5);
+    await cache.set('__health', 1, { ttlSeconds: 5 });
     return 'in-memory (embedded)';
   } finally {
     await cache.close();
   }
 }
 
+/**
+ * Checks PostgreSQL (version), its schema (tables present, no migration pending), the vector store
+ * and the cache, each with a timeout (`timeoutMs`, default 5,000; opening an embedded database gets
+ * at least 60 s), so one unreachable server fails in seconds and the rest are still reported. A
+ * failed check is reported, not thrown. It opens connections of its own and writes nothing to a
+ * server; an embedded data directory that another open store holds (its lock) fails the check.
+ *
+ * @example
+ * ```ts
+ * const report = await checkHealth(resolveConfig());
+ * for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+ * ```
+ */
 export async function checkHealth(config: StorageConfig, timeoutMs = 5000): Promise<HealthReport> {
   let db: Database | undefined;
   // The timeout is for a server that does not answer; an embedded engine always does, it may only

@@ -1,28 +1,76 @@
+// The public API. What is not exported here is internal and may change in any release.
+
+export type { CacheOptions } from './cache/base.js';
 export { EmptyNamespaceError, PickledValueError } from './cache/errors.js';
-export type { DatabaseConfig, StorageConfig, StorageOptions } from './config.js';
-export { DEFAULT_DATA_DIR, describeDatabase, resolveConfig } from './config.js';
-export { hashEmbedding } from './demo/embed.js';
+export { MemoryCache, type MemoryCacheOptions } from './cache/memory.js';
+export { RedisCache, type RedisCacheOptions } from './cache/redis.js';
+export type { CacheRepository, ListEndOptions, TtlOptions } from './cache/types.js';
+export {
+  type CacheConfig,
+  type DatabaseConfig,
+  DEFAULT_DATA_DIR,
+  describeDatabase,
+  resolveConfig,
+  type StorageConfig,
+  type StorageOptions,
+  type VectorConfig,
+} from './config.js';
 export * from './domain/enums.js';
 export * from './domain/errors.js';
-export * from './domain/models.js';
+export {
+  type JsonObject,
+  type JsonValue,
+  LIMITS,
+  type Metrics,
+  type MetricsInput,
+  type PipelineRun,
+  type PluginHealth,
+  type ProcessedItem,
+  type ProcessedItemInput,
+  type Topic,
+  type TopicInput,
+  type Trend,
+  type TrendFilter,
+  type TrendInput,
+  type TrendSort,
+  type VectorMatch,
+} from './domain/models.js';
 export { checkHealth, type HealthCheck, type HealthReport } from './health.js';
-export type { Catalog, ColumnInfo } from './sql/catalog.js';
-export { readCatalog } from './sql/catalog.js';
+export type { Repositories, RepositoryOptions } from './repositories/index.js';
+export type {
+  BatchResult,
+  ItemCountFilter,
+  ItemKey,
+  ItemRepository,
+  ItemSearch,
+} from './repositories/items.js';
+export type {
+  PipelineResult,
+  PipelineRunRepository,
+  RecentRunsOptions,
+} from './repositories/pipeline-runs.js';
+export type { PluginHealthOptions, PluginHealthRepository, PluginRun } from './repositories/plugin-health.js';
+export type {
+  ReadModels,
+  ReadOptions,
+  SourceDayCount,
+  SourcePopularity,
+  TableCounts,
+  TrendingTopic,
+} from './repositories/read-models.js';
+export type { TopicPatch, TopicRepository, TopicSearch } from './repositories/topics.js';
+export type { TopTrendsOptions, TrendPatch, TrendRepository } from './repositories/trends.js';
+export { PurgeError, type PurgeOptions, type PurgeReport } from './retention.js';
+export * as schemas from './schemas.js';
 export type { Database, Executor, Row } from './sql/executor.js';
 export type { AppliedMigration, Migration, MigrationStatus } from './sql/migrate.js';
-export { loadMigrations, migrate, migrationStatus } from './sql/migrate.js';
-export type { PgOptions } from './sql/pg.js';
-export { PgDatabase } from './sql/pg.js';
-export type { PGliteOptions } from './sql/pglite.js';
-export { PGliteDatabase } from './sql/pglite.js';
-export type { CreateStorageOptions, Storage } from './storage.js';
-export { createStorage, openCache, openDatabase } from './storage.js';
+export { migrate, migrationStatus } from './sql/migrate.js';
+export { type CreateStorageOptions, createStorage, type Storage, type Transaction } from './storage.js';
 export type { Bound, Scalar, VectorFilter } from './vector/filter.js';
-export { type PgVectorOptions, PgVectorRepository } from './vector/pgvector.js';
-export { type QdrantOptions, QdrantVectorRepository } from './vector/qdrant.js';
 export {
   type CollectionConfig,
   type CollectionOptions,
+  type CollectionShape,
   DEFAULT_COLLECTION,
   DEFAULT_DIMENSIONS,
   DISTANCES,

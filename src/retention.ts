@@ -13,35 +13,61 @@ export const ITEM_VECTOR_SUFFIX = 'item_embeddings';
 
 const optionsSchema = z
   .object({
-    /** Items collected more than this many days ago (by this process's clock) go. */
+    /** Items collected more than this many days ago (by this process's clock) go; 0–36,500. */
     olderThanDays: z.number().int('must be a whole number of days').min(0).max(36_500),
-    /** Count what would go, and change nothing. */
+    /** Count the items that would go, and change nothing. */
     dryRun: z.boolean().default(false),
-    /** Items per step (default 5,000). */
+    /** Items per step, 1–100,000 (default 5,000). */
     batchSize: z.number().int().min(1).max(100_000).default(5000),
     /** Collections keyed by item id (default: every collection whose name ends in `item_embeddings`). */
     vectorCollections: z.array(collectionNameSchema).optional(),
     /** The cache keys of one item (default `item:<id>`). */
     cacheKeys: z.custom<(id: string) => string[]>((f) => typeof f === 'function').optional(),
+    /** Called after each batch with the running totals. */
     onProgress: z.custom<(report: PurgeReport) => void>((f) => typeof f === 'function').optional(),
   })
   .strict();
+/**
+ * Options of `storage.purgeItems`: how old an item must be to go, and how to go about it.
+ *
+ * @example
+ * ```ts
+ * const options: PurgeOptions = { olderThanDays: 30, onProgress: (r) => console.log(`${r.items} so far`) };
+ * const report = await storage.purgeItems(options);
+ * ```
+ */
 export type PurgeOptions = z.input<typeof optionsSchema>;
 
+/** What `storage.purgeItems` did (or, with `dryRun`, would do). */
 export interface PurgeReport {
+  /** Items collected before this moment are the ones that go. */
   cutoff: Date;
+  /** Whether this was a dry run (then only `items` is counted). */
   dryRun: boolean;
   /** Items deleted (with a dry run: items that would be). */
   items: number;
+  /** Vector points deleted, over every collection purged. */
   vectors: number;
+  /** Cache entries deleted (keys that existed). */
   cacheEntries: number;
 }
 
-/** A purge stopped part-way; `report` says what it had done. Run it again to finish. */
+/**
+ * A purge stopped part-way; `report` says what it had done. Run it again to finish.
+ *
+ * @example
+ * ```ts
+ * try { await storage.purgeItems({ olderThanDays: 30 }); } catch (err) {
+ *   if (!(err instanceof PurgeError)) throw err;
+ *   console.error(`stopped after ${err.report.items} items: ${err.message}`); // run it again later
+ * }
+ * ```
+ */
 export class PurgeError extends StorageError {
   override name = 'PurgeError';
   constructor(
     message: string,
+    /** What the purge had done before it stopped. */
     readonly report: PurgeReport,
     options: { cause?: unknown; code?: string } = {},
   ) {

@@ -21,42 +21,136 @@ import { PgVectorRepository } from './vector/pgvector.js';
 import { QdrantVectorRepository } from './vector/qdrant.js';
 import { type CollectionOptions, collectionOptionsSchema, type VectorRepository } from './vector/types.js';
 
-/** The repositories bound to one transaction, and its executor. */
+/**
+ * The repositories bound to one transaction, and its executor: what `storage.transaction(fn)` hands
+ * to `fn`.
+ */
 export interface Transaction extends Repositories {
+  /** The executor of this transaction, for SQL of your own that commits or rolls back with it. */
   readonly db: Executor;
 }
 
+/**
+ * An open store, from `createStorage`: the relational repositories, the vector and cache stores,
+ * and the SQL executor underneath.
+ */
 export interface Storage extends Repositories {
+  /**
+   * The configuration the store was opened with, resolved from options, environment and defaults.
+   * It holds passwords: print the database with `describeDatabase(storage.config.database)`.
+   */
   readonly config: StorageConfig;
-  /** The SQL executor underneath, for queries the repositories do not cover. */
+  /**
+   * The SQL executor underneath, for queries the repositories do not cover.
+   *
+   * @example
+   * ```ts
+   * const [row] = await storage.db.query<{ n: number }>('SELECT count(*)::int AS n FROM trends');
+   * ```
+   */
   readonly db: Database;
   /**
    * Runs `fn` with every repository bound to one transaction: committed when it resolves,
-   * rolled back — all of it — when it throws.
+   * rolled back — all of it — when it throws, and the error comes back unchanged. Calls on the
+   * outer `storage` made while `fn` runs join the transaction too, and a `storage.transaction` (or
+   * `tx.db.transaction`) inside it is a savepoint. Serialization failures and deadlocks are retried,
+   * so `fn` may run more than once and must be safe to run again. The cache and Qdrant are not part
+   * of the transaction.
+   *
+   * @example
+   * ```ts
+   * await storage.transaction(async (tx) => {
+   *   const topicId = await tx.topics.save({ title: 'Fusion', summary: 'Net gain', category: 'Science' });
+   *   await tx.topics.addItems(topicId, itemIds);
+   * });
+   * ```
    */
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
   /**
    * The vector store for one collection (default trend_embeddings, 1536 dimensions, cosine),
-   * created on first use: Qdrant when configured, else pgvector in this database.
+   * created on first use: Qdrant when configured, else pgvector in this database. The same
+   * options give the same repository; bad options are a ValidationError at once, and a
+   * collection that exists with other dimensions or distance is one on first use.
+   *
+   * @example
+   * ```ts
+   * const vectors = storage.vectors({ name: 'item_embeddings', dimensions: 384 });
+   * ```
    */
   vectors(collection?: CollectionOptions): VectorRepository;
-  /** The cache: Redis when configured, else in memory. */
+  /**
+   * The cache: Redis when configured, else in memory.
+   *
+   * @example
+   * ```ts
+   * await storage.cache.set('top', trends, { ttlSeconds: 300 });
+   * ```
+   */
   readonly cache: CacheRepository;
   /**
    * Deletes items collected more than `olderThanDays` ago, at any size, in batches: their vectors
    * (every `*item_embeddings` collection), their `item:<id>` cache entries, then the rows (topic
-   * links go with them). A failure part-way is a PurgeError whose `report` says what was done.
+   * links go with them). A failure part-way is a PurgeError whose `report` says what was done;
+   * running it again finishes. With `dryRun` it only counts the items.
+   *
+   * @example
+   * ```ts
+   * const report = await storage.purgeItems({ olderThanDays: 30 });
+   * console.log(`${report.items} items, ${report.vectors} vectors, ${report.cacheEntries} cache entries`);
+   * ```
    */
   purgeItems(options: PurgeOptions): Promise<PurgeReport>;
+  /**
+   * Applies this package's pending migrations, each in its own transaction under an advisory lock,
+   * and returns those it applied (none when the schema is current). A database whose applied
+   * migrations differ from the files is a MigrationError, and nothing changes.
+   *
+   * @example
+   * ```ts
+   * const applied = await storage.migrate({ onApply: (m) => console.log(`applied ${m.version} ${m.name}`) });
+   * ```
+   */
   migrate(options?: { onApply?: (m: Migration) => void }): Promise<Migration[]>;
+  /**
+   * The applied and the pending migrations, read without changing anything (SELECT is enough); a
+   * MigrationError when the applied ones differ from this package's files.
+   *
+   * @example
+   * ```ts
+   * const { applied, pending } = await storage.migrationStatus();
+   * ```
+   */
   migrationStatus(): Promise<MigrationStatus>;
+  /**
+   * Closes the cache, then the database (the pool, or the embedded engine and the lock on its data
+   * directory); the store cannot be used afterwards.
+   *
+   * @example
+   * ```ts
+   * await storage.close();
+   * ```
+   */
   close(): Promise<void>;
 }
 
+/**
+ * What `createStorage` accepts: where the database, cache and vector store are (StorageOptions),
+ * plugin-health tuning, and pgvector and migration behaviour; every field optional.
+ *
+ * @example
+ * ```ts
+ * // An in-memory store for tests: nothing on disk, no Redis.
+ * const options: CreateStorageOptions = { dataDir: null, redis: false, vectorIndexThreshold: 0 };
+ * const storage = await createStorage(options);
+ * ```
+ */
 export interface CreateStorageOptions extends StorageOptions, RepositoryOptions {
   /** pgvector: build the HNSW index once a collection holds this many points (default 10,000). */
   vectorIndexThreshold?: number;
-  /** Apply pending migrations on open (default true). */
+  /**
+   * Apply pending migrations on open (default true). A role that may not change the schema
+   * opens an up-to-date store either way.
+   */
   autoMigrate?: boolean;
 }
 
@@ -76,7 +170,16 @@ export async function openCache(config: CacheConfig): Promise<CacheRepository> {
 
 /**
  * Opens the store described by `options`, the environment, or — when nothing is
- * configured — an embedded PGlite database in ./.trend-data.
+ * configured — an embedded PGlite database in ./.trend-data. Pending migrations are applied
+ * unless `autoMigrate: false`; when the schema is behind and this role may not change it, the
+ * result is a MigrationError saying to run `trend-storage migrate` as the owner. A bad setting is a
+ * ValidationError naming the option or variable.
+ *
+ * @example
+ * ```ts
+ * const storage = await createStorage(); // embedded, or servers from the environment
+ * const remote = await createStorage({ databaseUrl: 'postgres://trend_user:secret@db:5432/trends' });
+ * ```
  */
 export async function createStorage(options: CreateStorageOptions = {}): Promise<Storage> {
   const config = resolveConfig(options);

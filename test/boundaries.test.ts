@@ -136,7 +136,7 @@ describeEachEngine('boundary: sizes and text the database cannot hold', (engine)
         [() => ctx.trends.search({ q: text }), 'filter.q'],
         [() => ctx.pluginHealth.recordRun(text, { success: true }), 'name'],
         [() => ctx.pluginHealth.recordRun('p', { success: false, error: text }), 'run.error'],
-        [() => ctx.pipelineRuns.start({ note: text }), 'metadata.note'],
+        [() => ctx.pipelineRuns.start({ metadata: { note: text } }), 'options.metadata.note'],
         [async () => ctx.pipelineRuns.fail(await ctx.pipelineRuns.start(), ['fine', text]), 'errors[1]'],
       ];
       for (const [call, field] of cases) {

@@ -68,7 +68,7 @@ if (REDIS_URL) {
         await raw.set(`x${prefix}k`, 'prefix not at the start');
         await raw.set(`unrelated:${process.pid}`, 'other app');
         await cache.set('a', 1);
-        await cache.setHash('h', 'f', 1);
+        await cache.setHash('h', { f: 1 });
         expect(await cache.flush()).toBe(2);
         expect(await raw.get(`${prefix.slice(0, -1)}`)).toBe('same stem, no colon');
         expect(await raw.get(`x${prefix}k`)).toBe('prefix not at the start');

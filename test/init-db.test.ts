@@ -139,7 +139,7 @@ describeServer('the application role from init-db.sql (least privilege)', () => 
         expect(await storage.trends.count()).toBe(1);
         if (vectorsHere) {
           const v = storage.vectors({ name: 'app_vecs', dimensions: 3 });
-          await v.upsert('p1', [1, 0, 0], { k: 'v' });
+          await v.upsert({ id: 'p1', vector: [1, 0, 0], metadata: { k: 'v' } });
           expect((await v.search([1, 0, 0], { limit: 1 }))[0]!.id).toBe('p1');
         }
       } finally {

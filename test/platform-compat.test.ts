@@ -156,7 +156,7 @@ describeEachEngine('platform compatibility: the platform writes, this library re
     );
     await ctx.topics.addItems(topicId, [itemId]);
     await ctx.pluginHealth.recordRun('reddit', { success: true });
-    const runId = await ctx.pipelineRuns.start({ by: 'ts' });
+    const runId = await ctx.pipelineRuns.start({ metadata: { by: 'ts' } });
     await ctx.pipelineRuns.complete(runId, { itemsCollected: 1 });
 
     const [item] = await ctx.db.query(
@@ -238,7 +238,7 @@ describeEachEngine('platform compatibility: the platform writes, this library re
       `SELECT title FROM get_top_trends_by_category('Technology'::category_type, 10)`,
     );
     expect(rows.map((r) => r.title)).toEqual(['theirs', 'ours']);
-    expect((await ctx.trends.getTopTrends(10)).map((t) => t.title)).toEqual(['theirs', 'ours']);
+    expect((await ctx.trends.getTopTrends({ limit: 10 })).map((t) => t.title)).toEqual(['theirs', 'ours']);
   });
 
   test('a value the platform model could not read back is refused, naming the field', async () => {

@@ -7,16 +7,22 @@ import {
   type CacheRepository,
   checkAmount,
   checkKey,
+  checkOptions,
   checkPattern,
+  checkSide,
   checkTtl,
   DEFAULT_PREFIX,
   DEFAULT_TTL_SECONDS,
+  type ListEndOptions,
   PREFIX_PATTERN,
+  type TtlOptions,
 } from './types.js';
 
+/** The options every cache engine takes: its namespace and default TTL. */
 export interface CacheOptions {
-  /** Namespace every key lives under (default "trend:"). */
+  /** Namespace every key lives under (default "trend:"): `[A-Za-z0-9:_.-]{0,64}`. */
   prefix?: string;
+  /** TTL of a write that names none, a whole number of seconds > 0 (default 3600). */
   defaultTtlSeconds?: number;
 }
 
@@ -26,7 +32,9 @@ export interface CacheOptions {
  */
 export abstract class BaseCache implements CacheRepository {
   abstract readonly engine: CacheRepository['engine'];
+  /** The namespace every key of this cache is stored under. */
   readonly prefix: string;
+  /** TTL in seconds of a write that names none. */
   readonly defaultTtl: number;
   readonly #flights = new SingleFlight();
 
@@ -44,7 +52,8 @@ export abstract class BaseCache implements CacheRepository {
   protected abstract rawExists(key: string): Promise<boolean>;
   protected abstract rawIncrBy(key: string, amount: number): Promise<number>;
   protected abstract rawHGet(key: string, field: string): Promise<Stored | null>;
-  protected abstract rawHSet(key: string, field: string, value: Stored): Promise<boolean>;
+  /** HSET of several fields; returns how many were new. */
+  protected abstract rawHSet(key: string, entries: [string, Stored][]): Promise<number>;
   protected abstract rawHGetAll(key: string): Promise<Record<string, Stored>>;
   protected abstract rawHDel(key: string, field: string): Promise<boolean>;
   protected abstract rawReplaceList(key: string, values: string[], ttl: number): Promise<void>;
@@ -63,8 +72,10 @@ export abstract class BaseCache implements CacheRepository {
     return this.prefix + checkKey(key, field);
   }
 
-  #ttl(ttl: unknown): number {
-    return ttl === undefined ? this.defaultTtl : checkTtl(ttl);
+  /** The TTL of an options object (`{ ttlSeconds }`), or the default. */
+  #ttl(options: unknown): number {
+    const o = checkOptions(options);
+    return o?.ttlSeconds === undefined ? this.defaultTtl : checkTtl(o.ttlSeconds, 'options.ttlSeconds');
   }
 
   /** `k`, about to be written: a load of it in flight must not store over this newer write. */
@@ -74,19 +85,19 @@ export abstract class BaseCache implements CacheRepository {
   }
 
   // Not async: one promise instead of two on the hottest path (a bad key still rejects, never throws).
-  get<T = unknown>(key: string): Promise<T | null> {
+  get<T = unknown>(key: string): Promise<T | undefined> {
     let k: string;
     try {
       k = this.#k(key);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.rawGet(k).then((raw) => decode(raw, key)) as Promise<T | null>;
+    return this.rawGet(k).then((raw) => decode(raw, key)) as Promise<T | undefined>;
   }
 
-  async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+  async set(key: string, value: unknown, options?: TtlOptions): Promise<void> {
     const k = this.#k(key);
-    const ttl = this.#ttl(ttlSeconds);
+    const ttl = this.#ttl(options);
     const text = encode(value);
     await this.rawSet(this.#writing(k), text, ttl);
   }
@@ -99,29 +110,35 @@ export abstract class BaseCache implements CacheRepository {
     return this.rawExists(this.#k(key));
   }
 
-  async increment(key: string, amount = 1): Promise<number> {
+  async increment(key: string, options?: { by?: number }): Promise<number> {
     const k = this.#k(key);
-    const n = checkAmount(amount);
+    const n = checkAmount(checkOptions(options)?.by ?? 1);
     return this.rawIncrBy(this.#writing(k), n);
   }
 
-  async decrement(key: string, amount = 1): Promise<number> {
+  async decrement(key: string, options?: { by?: number }): Promise<number> {
     const k = this.#k(key);
-    const n = -checkAmount(amount);
+    const n = -checkAmount(checkOptions(options)?.by ?? 1);
     return this.rawIncrBy(this.#writing(k), n);
   }
 
-  async getHash<T = unknown>(key: string, field: string): Promise<T | null> {
+  async getHash<T = unknown>(key: string, field: string): Promise<T | undefined> {
     const k = this.#k(key);
     const f = checkKey(field, 'field');
-    return decode(await this.rawHGet(k, f), key, `field ${JSON.stringify(f)}`) as T | null;
+    return decode(await this.rawHGet(k, f), key, `field ${JSON.stringify(f)}`) as T | undefined;
   }
 
-  async setHash(key: string, field: string, value: unknown): Promise<boolean> {
+  async setHash(key: string, fields: Record<string, unknown>): Promise<number> {
     const k = this.#k(key);
-    const f = checkKey(field, 'field');
-    const text = encode(value);
-    return this.rawHSet(this.#writing(k), f, text);
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      throw new ValidationError('fields', 'must be an object of field → value');
+    }
+    const entries = Object.entries(fields).map(([f, v]): [string, string] => [
+      checkKey(f, 'fields'),
+      encode(v, `fields.${f}`),
+    ]);
+    if (entries.length === 0) throw new ValidationError('fields', 'must have at least one field');
+    return this.rawHSet(this.#writing(k), entries);
   }
 
   async getAllHash(key: string): Promise<Record<string, unknown>> {
@@ -147,11 +164,11 @@ export abstract class BaseCache implements CacheRepository {
     return this.#deleteGlob('*');
   }
 
-  async setWithList(key: string, values: readonly unknown[], ttlSeconds?: number): Promise<void> {
+  async setWithList(key: string, values: readonly unknown[], options?: TtlOptions): Promise<void> {
     const k = this.#k(key);
     if (!Array.isArray(values)) throw new ValidationError('values', 'must be an array');
     const encoded = values.map((v, i) => encode(v, `values[${i}]`));
-    const ttl = this.#ttl(ttlSeconds);
+    const ttl = this.#ttl(options);
     await this.rawReplaceList(this.#writing(k), encoded, ttl);
   }
 
@@ -159,14 +176,17 @@ export abstract class BaseCache implements CacheRepository {
     return (await this.rawListRange(this.#k(key))).map((v, i) => decode(v, key, `element ${i}`));
   }
 
-  async pushToList(key: string, value: unknown, left = false): Promise<number> {
+  async pushToList(key: string, value: unknown, options?: ListEndOptions): Promise<number> {
     const k = this.#k(key);
+    const left = checkSide(options);
     const text = encode(value);
-    return this.rawPush(this.#writing(k), text, left === true);
+    return this.rawPush(this.#writing(k), text, left);
   }
 
-  async popFromList<T = unknown>(key: string, left = false): Promise<T | null> {
-    return decode(await this.rawPop(this.#writing(this.#k(key)), left === true), key) as T | null;
+  async popFromList<T = unknown>(key: string, options?: ListEndOptions): Promise<T | undefined> {
+    const k = this.#k(key);
+    const left = checkSide(options);
+    return decode(await this.rawPop(this.#writing(k), left), key) as T | undefined;
   }
 
   async getTtl(key: string): Promise<number> {
@@ -207,11 +227,11 @@ export abstract class BaseCache implements CacheRepository {
     return ks.length ? (await this.rawGetMany(ks)).map((raw, i) => decode(raw, keys[i]!)) : [];
   }
 
-  async setMany(entries: Record<string, unknown>, ttlSeconds?: number): Promise<void> {
+  async setMany(entries: Record<string, unknown>, options?: TtlOptions): Promise<void> {
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
       throw new ValidationError('entries', 'must be an object of key → value');
     }
-    const ttl = this.#ttl(ttlSeconds);
+    const ttl = this.#ttl(options);
     const encoded = Object.entries(entries).map(([k, v]): [string, string] => [
       this.#k(k, 'entries'),
       encode(v, `entries.${k}`),
@@ -220,9 +240,9 @@ export abstract class BaseCache implements CacheRepository {
     if (encoded.length) await this.rawSetMany(encoded, ttl);
   }
 
-  async getOrSet<T>(key: string, loader: () => Promise<T> | T, ttlSeconds?: number): Promise<T> {
+  async getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: TtlOptions): Promise<T> {
     const k = this.#k(key);
-    const ttl = this.#ttl(ttlSeconds);
+    const ttl = this.#ttl(options);
     if (typeof loader !== 'function') throw new ValidationError('loader', 'must be a function');
     return this.#flights.run(k, async (current) => {
       const raw = await this.rawGet(k);

@@ -155,11 +155,11 @@ export function encode(value: unknown, field = 'value'): string {
 }
 
 /**
- * A stored value as a value: ours and any JSON decoded, a pickle refused with PickledValueError,
+ * A stored value as a value (`undefined` for a missing one): ours and any JSON decoded, a pickle refused with PickledValueError,
  * anything else as the raw string. `key` and `part` only name the place in that error.
  */
 export function decode(raw: Stored | null, key: string, part?: string): unknown {
-  if (raw === null) return null;
+  if (raw === null) return undefined; // missing; a stored null decodes to null
   if (typeof raw !== 'string') {
     // Pickle protocols 2–5 open with PROTO (0x80) and the protocol number; no UTF-8 text starts
     // with 0x80, so this cannot be a string anyone stored.

@@ -30,11 +30,20 @@ export function mapRedisError(err: unknown): StorageError {
  * A value another client stored as a Python pickle (protocol 2–5). It is never unpickled:
  * unpickling runs whatever code the writer named. The bytes are kept, untouched, for a caller
  * that wants them (popFromList has already taken the element off its list).
+ *
+ * @example
+ * ```ts
+ * const value = await storage.cache.get('legacy').catch((err) => {
+ *   if (!(err instanceof PickledValueError)) throw err;
+ *   console.warn(`${err.key} holds a pickle (${err.bytes.length} bytes); the writer must store JSON`);
+ * });
+ * ```
  */
 export class PickledValueError extends StorageError {
   override name = 'PickledValueError';
   /** The cache key, without the prefix. */
   readonly key: string;
+  /** The stored bytes, as read. */
   readonly bytes: Buffer;
 
   /** `part` narrows the place: `field "f"` of a hash, `element 2` of a list. */
@@ -48,7 +57,17 @@ export class PickledValueError extends StorageError {
   }
 }
 
-/** A namespace-wide delete on a cache whose prefix is empty: that namespace is the whole database. */
+/**
+ * A namespace-wide delete on a cache whose prefix is empty: that namespace is the whole database.
+ *
+ * @example
+ * ```ts
+ * try { await cache.flush(); } catch (err) {
+ *   if (err instanceof EmptyNamespaceError) await cache.deletePattern('trends:*'); // only our keys
+ *   else throw err;
+ * }
+ * ```
+ */
 export class EmptyNamespaceError extends StorageError {
   override name = 'EmptyNamespaceError';
 }

@@ -11,6 +11,7 @@ type Value =
   | { type: 'list'; value: Stored[] };
 type Entry = Value & { expiresAt: number | null };
 
+/** Options of `new MemoryCache(…)`: the namespace, default TTL and bounds of an in-process cache. */
 export interface MemoryCacheOptions extends CacheOptions {
   /** Most keys kept; the least recently used go first (default 100,000). */
   maxEntries?: number;
@@ -32,12 +33,30 @@ function sizeOf(key: string, e: Entry): number {
   return n;
 }
 
-/** The embedded cache: Redis's semantics in process, bounded by lru-cache, with real TTLs. */
+/**
+ * The embedded cache: Redis's semantics in process, bounded by lru-cache, with real TTLs. What
+ * `storage.cache` is when no Redis is configured; usable on its own, e.g. in tests.
+ *
+ * @example
+ * ```ts
+ * const cache: CacheRepository = new MemoryCache({ prefix: 'test:', maxEntries: 1000 });
+ * await cache.set('k', { a: 1 });
+ * ```
+ */
 export class MemoryCache extends BaseCache {
+  /** Always `memory`. */
   readonly engine = 'memory' as const;
   readonly #lru: LRUCache<string, Entry>;
   readonly #now: () => number;
 
+  /**
+   * An empty cache. A bad `prefix` or `defaultTtlSeconds` is a ValidationError.
+   *
+   * @example
+   * ```ts
+   * const cache = new MemoryCache({ defaultTtlSeconds: 60, maxBytes: 64 * 1024 * 1024 });
+   * ```
+   */
   constructor(options: MemoryCacheOptions = {}) {
     super(options);
     this.#now = options.now ?? Date.now;
@@ -117,14 +136,17 @@ export class MemoryCache extends BaseCache {
     return this.#typed(key, 'hash')?.value.get(field) ?? null;
   }
 
-  protected async rawHSet(key: string, field: string, value: Stored) {
+  protected async rawHSet(key: string, entries: [string, Stored][]) {
     const e = this.#typed(key, 'hash') ?? {
       type: 'hash' as const,
       value: new Map<string, Stored>(),
       expiresAt: null,
     };
-    const created = !e.value.has(field);
-    e.value.set(field, value);
+    let created = 0;
+    for (const [field, value] of entries) {
+      if (!e.value.has(field)) created++;
+      e.value.set(field, value);
+    }
     this.#put(key, e);
     return created;
   }
@@ -205,6 +227,14 @@ export class MemoryCache extends BaseCache {
     for (const [k, v] of entries) this.#put(k, { type: 'string', value: v, expiresAt: this.#expiry(ttl) });
   }
 
+  /**
+   * Drops every entry.
+   *
+   * @example
+   * ```ts
+   * await cache.close();
+   * ```
+   */
   async close(): Promise<void> {
     this.#lru.clear();
   }

@@ -3,14 +3,19 @@ import { BaseCache, type CacheOptions } from './base.js';
 import type { Stored } from './codec.js';
 import { mapRedisError } from './errors.js';
 
+/** Options of `RedisCache.connect`: where Redis is, and the cache's namespace and timeouts. */
 export interface RedisCacheOptions extends CacheOptions {
   /** redis:// or rediss:// (TLS) URL. */
   url?: string;
+  /** Host when there is no URL (default 127.0.0.1). */
   host?: string;
+  /** Port when there is no URL (default 6379). */
   port?: number;
+  /** Sent with AUTH. */
   password?: string;
   /** Cluster seed nodes; when given, the cache talks to a Redis Cluster. */
   clusterNodes?: ClusterNode[];
+  /** Connect over TLS (a rediss:// URL does so by itself). */
   tls?: boolean;
   /** A command that gets no answer in this long fails with ConnectionError (default 2,000 ms). */
   commandTimeoutMs?: number;
@@ -28,7 +33,9 @@ const SCAN_COUNT = 1000;
  * in the background, so they succeed again when it returns.
  */
 export class RedisCache extends BaseCache {
+  /** `redis-cluster` when connected to a cluster, else `redis`. */
   readonly engine: 'redis' | 'redis-cluster';
+  /** The ioredis client underneath, for commands the cache does not cover (keys are not prefixed for you). */
   readonly client: Redis | Cluster;
 
   private constructor(client: Redis | Cluster, options: RedisCacheOptions) {
@@ -37,6 +44,15 @@ export class RedisCache extends BaseCache {
     this.engine = client instanceof Cluster ? 'redis-cluster' : 'redis';
   }
 
+  /**
+   * Connects and checks the server answers (PING, or CLUSTER INFO) before returning; an unreachable
+   * server is a ConnectionError, a bad `prefix` or `defaultTtlSeconds` a ValidationError.
+   *
+   * @example
+   * ```ts
+   * const cache = await RedisCache.connect({ url: 'redis://localhost:6379', prefix: 'trend:' });
+   * ```
+   */
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {
     const common: RedisOptions = {
       lazyConnect: true,
@@ -80,7 +96,15 @@ export class RedisCache extends BaseCache {
     });
   }
 
-  /** The server version, for health checks. */
+  /**
+   * The server version, for health checks (of the first master on a cluster).
+   *
+   * @example
+   * ```ts
+   * const redis = await RedisCache.connect({ url: 'redis://localhost:6379' });
+   * console.log(`redis ${await redis.serverVersion()}`);
+   * ```
+   */
   async serverVersion(): Promise<string> {
     const info = await this.#run((c) =>
       c instanceof Cluster ? c.nodes('master')[0]!.info('server') : c.info('server'),
@@ -117,8 +141,8 @@ export class RedisCache extends BaseCache {
     return this.#run((c) => c.hgetBuffer(key, field));
   }
 
-  protected async rawHSet(key: string, field: string, value: Stored) {
-    return (await this.#run((c) => c.hset(key, field, value))) === 1;
+  protected rawHSet(key: string, entries: [string, Stored][]) {
+    return this.#run((c) => c.hset(key, ...entries.flat()));
   }
 
   protected rawHGetAll(key: string) {
@@ -190,6 +214,14 @@ export class RedisCache extends BaseCache {
     await this.#run((c) => Promise.all(entries.map(([k, v]) => c.set(k, v, 'EX', ttl))));
   }
 
+  /**
+   * Quits the connection (or drops it, when quitting fails).
+   *
+   * @example
+   * ```ts
+   * await cache.close();
+   * ```
+   */
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }

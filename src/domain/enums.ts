@@ -1,5 +1,7 @@
 // Labels and their order are the platform's (shared/spec/platform-schema.md): never reorder.
+/** A trend's life-cycle states, in the platform's order. */
 export const TREND_STATES = ['emerging', 'viral', 'sustained', 'declining', 'dead'] as const;
+/** The sources an item can come from (the platform's source_type enum). */
 export const SOURCE_TYPES = [
   'reddit',
   'hackernews',
@@ -14,6 +16,7 @@ export const SOURCE_TYPES = [
   'rss',
   'custom',
 ] as const;
+/** The categories of items, topics and trends (the platform's category_type enum). */
 export const CATEGORY_TYPES = [
   'Technology',
   'Politics',
@@ -27,9 +30,14 @@ export const CATEGORY_TYPES = [
   'Education',
   'Other',
 ] as const;
+/** The states of a pipeline run (the platform's processing_status enum). */
 export const PROCESSING_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'skipped'] as const;
 
+/** One of TREND_STATES: `emerging`, `viral`, `sustained`, `declining` or `dead`. */
 export type TrendState = (typeof TREND_STATES)[number];
+/** One of SOURCE_TYPES, e.g. `hackernews`, `reddit`, `rss`. */
 export type SourceType = (typeof SOURCE_TYPES)[number];
+/** One of CATEGORY_TYPES, e.g. `Technology`, `World News`. */
 export type CategoryType = (typeof CATEGORY_TYPES)[number];
+/** One of PROCESSING_STATUSES: `pending`, `in_progress`, `completed`, `failed` or `skipped`. */
 export type ProcessingStatus = (typeof PROCESSING_STATUSES)[number];

@@ -8,15 +8,23 @@ import { TrendRepository } from './trends.js';
 
 /** Every relational repository over one executor: the pool, or one transaction. */
 export interface Repositories {
+  /** Trends: save, get, update, delete, search, count, getTopTrends. */
   readonly trends: TrendRepository;
+  /** Topics and their item links. */
   readonly topics: TopicRepository;
+  /** Processed items: upserts, lookups, full-text search, retention. */
   readonly items: ItemRepository;
+  /** Health records of the collector plugins. */
   readonly pluginHealth: PluginHealthRepository;
+  /** Runs of the pipeline. */
   readonly pipelineRuns: PipelineRunRepository;
+  /** The platform's views and counts. */
   readonly views: ReadModels;
 }
 
+/** Options of the relational repositories, part of `CreateStorageOptions`. */
 export interface RepositoryOptions {
+  /** When a plugin counts as unhealthy (`{ unhealthyAfter: 3 }` by default). */
   pluginHealth?: PluginHealthOptions;
 }
 

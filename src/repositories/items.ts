@@ -21,9 +21,11 @@ import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
 
+/** What `items.saveBatch` did: the ids in input order, and how many items were new, changed or unchanged. */
 export interface BatchResult {
   /** One id per input item, in input order; a repeated (source, sourceId) gets the same id. */
   ids: string[];
+  /** Items that did not exist before. */
   inserted: number;
   /** Existing items whose mutable fields changed and were refreshed. */
   updated: number;
@@ -31,8 +33,11 @@ export interface BatchResult {
   unchanged: number;
 }
 
+/** An item's identity: its source and its id there. */
 export interface ItemKey {
+  /** Where the item comes from. */
   source: SourceType;
+  /** The item's id at its source. */
   sourceId: string;
 }
 
@@ -42,23 +47,55 @@ const daysSchema = z.number().int('must be an integer').min(0, 'must be >= 0').m
 const idListSchema = z.array(uuidSchema).max(100_000);
 const idPageSchema = z.object({ limit: z.number().int().min(1).max(100_000).default(1000) }).strict();
 const countSchema = z
-  .object({ source: sourceTypeSchema.optional(), collectedBefore: timestampSchema.optional() })
+  .object({
+    /** Only items of this source. */
+    source: sourceTypeSchema.optional(),
+    /** Only items collected strictly before this time (a Date or ISO-8601 string). */
+    collectedBefore: timestampSchema.optional(),
+  })
   .strict();
+/**
+ * Which items `items.count` counts: every given field must hold; `{}` counts them all.
+ *
+ * @example
+ * ```ts
+ * const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+ * const filter: ItemCountFilter = { source: 'reddit', collectedBefore: weekAgo };
+ * const n = await storage.items.count(filter);
+ * ```
+ */
 export type ItemCountFilter = z.input<typeof countSchema>;
 
 const itemSearchSchema = z
   .object({
     /** Free text over title (weighted highest), description and content. */
     q: queryTextSchema,
+    /** Only items of this source. */
     source: sourceTypeSchema.optional(),
+    /** Only items in this language; also picks the stemmer for `q` (default English). */
     language: languageSchema.optional(),
+    /** Only items of this category. */
     category: categorySchema.optional(),
+    /** Published at or after this time. */
     publishedFrom: timestampSchema.optional(),
+    /** Published at or before this time. */
     publishedTo: timestampSchema.optional(),
+    /** Most items returned, 1–1000 (default 20). */
     limit: limitSchema.default(20),
+    /** Items skipped first, for paging (default 0). */
     offset: offsetSchema.default(0),
   })
   .strict();
+/**
+ * A full-text search of items (`items.search`): `q` (1–1,000 characters, web-search syntax:
+ * `"quoted phrase"`, `or`, `-word`) and optional filters, all of which must hold.
+ *
+ * @example
+ * ```ts
+ * const search: ItemSearch = { q: 'fusion', source: 'reddit', publishedFrom: new Date('2024-05-01') };
+ * const items = await storage.items.search(search);
+ * ```
+ */
 export type ItemSearch = z.input<typeof itemSearchSchema>;
 
 /** Rows per statement: 16 array parameters whatever the size, so this bounds memory, not round trips. */
@@ -131,10 +168,25 @@ function columns(items: Parsed[]): unknown[] {
   return cols;
 }
 
+/**
+ * The processed items (`processed_items`): upserts on (source, sourceId), lookups, full-text search
+ * and retention. Reached as `storage.items` or `tx.items`.
+ */
 export class ItemRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Upserts one item on (source, sourceId). Returns its id (an existing item keeps its id). */
+  /**
+   * Upserts one item on (source, sourceId). Returns its id (an existing item keeps its id). The
+   * re-save rule is saveBatch's; invalid input is a ValidationError naming `item.field`.
+   *
+   * @example
+   * ```ts
+   * const id = await storage.items.save({
+   *   source: 'hackernews', sourceId: '41', url: 'https://news.ycombinator.com/item?id=41',
+   *   title: 'Language models everywhere', publishedAt: new Date(),
+   * });
+   * ```
+   */
   async save(item: ProcessedItemInput): Promise<string> {
     return (await this.#upsert([validate(processedItemSchema, item, 'item')])).ids[0]!;
   }
@@ -144,6 +196,12 @@ export class ItemRepository {
    * Invalid input is rejected before anything is written, naming `items[i].field`.
    * An existing item keeps its id, url, language, author, publishedAt and collectedAt; its title,
    * description, content (and their normalised forms), category, metrics and metadata are replaced.
+   * Within one batch the last item of a repeated (source, sourceId) wins.
+   *
+   * @example
+   * ```ts
+   * const { ids, inserted, updated, unchanged } = await storage.items.saveBatch(items);
+   * ```
    */
   async saveBatch(items: readonly ProcessedItemInput[]): Promise<BatchResult> {
     validate(z.array(z.unknown()), items, 'items');
@@ -192,6 +250,14 @@ export class ItemRepository {
     };
   }
 
+  /**
+   * The item with this uuid, or null.
+   *
+   * @example
+   * ```ts
+   * const item = await storage.items.get(id);
+   * ```
+   */
   async get(id: string): Promise<ProcessedItem | null> {
     validate(uuidSchema, id, 'id');
     const [row] = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM processed_items WHERE id = $1`, [
@@ -200,6 +266,14 @@ export class ItemRepository {
     return row ? toItem(row) : null;
   }
 
+  /**
+   * The item with this identity at its source, or null.
+   *
+   * @example
+   * ```ts
+   * const item = await storage.items.getBySourceId('hackernews', '41');
+   * ```
+   */
   async getBySourceId(source: SourceType, sourceId: string): Promise<ProcessedItem | null> {
     validate(keySchema, { source, sourceId });
     const [row] = await this.db.query<ItemRow>(
@@ -209,11 +283,28 @@ export class ItemRepository {
     return row ? toItem(row) : null;
   }
 
+  /**
+   * Whether an item with this identity is stored.
+   *
+   * @example
+   * ```ts
+   * if (!(await storage.items.exists('reddit', 't3_abc'))) await storage.items.save(item);
+   * ```
+   */
   async exists(source: SourceType, sourceId: string): Promise<boolean> {
     return (await this.existsMany([{ source, sourceId }]))[0]!;
   }
 
-  /** For each key, whether it is stored — one query whatever the number of keys. */
+  /**
+   * For each key, whether it is stored — one query whatever the number of keys (at most 100,000).
+   *
+   * @example
+   * ```ts
+   * const keys = candidates.map((c) => ({ source: c.source, sourceId: c.sourceId }));
+   * const known = await storage.items.existsMany(keys);
+   * const fresh = candidates.filter((_, i) => !known[i]);
+   * ```
+   */
   async existsMany(keys: readonly ItemKey[]): Promise<boolean[]> {
     validate(z.array(keySchema).max(100_000), keys, 'keys');
     if (keys.length === 0) return [];
@@ -227,14 +318,30 @@ export class ItemRepository {
     return found;
   }
 
-  /** Deletes items collected more than `days` days ago (the platform's cleanup_old_items). */
+  /**
+   * Deletes items collected more than `days` days ago (the platform's cleanup_old_items, by the
+   * database's clock), in one statement, and returns how many. Only the rows and their topic links
+   * go: `storage.purgeItems` also removes their vectors and cache entries, in batches.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.items.deleteOlderThan(30);
+   * ```
+   */
   async deleteOlderThan(days: number): Promise<number> {
     validate(daysSchema, days, 'days');
     const [row] = await this.db.query<{ n: number }>('SELECT cleanup_old_items($1) AS n', [days]);
     return row!.n;
   }
 
-  /** Full-text search, most relevant first ("trending" finds "trends"). */
+  /**
+   * Full-text search, most relevant first ("trending" finds "trends"), then newest published.
+   *
+   * @example
+   * ```ts
+   * const items = await storage.items.search({ q: 'language models', source: 'hackernews', limit: 10 });
+   * ```
+   */
   async search(search: ItemSearch): Promise<ProcessedItem[]> {
     const s = validate(itemSearchSchema, search, 'search');
     const p = new Params();
@@ -254,7 +361,14 @@ export class ItemRepository {
     return rows.map(toItem);
   }
 
-  /** How many items are stored, optionally of one source and collected before a time. */
+  /**
+   * How many items are stored, optionally of one source and collected before a time.
+   *
+   * @example
+   * ```ts
+   * const fromReddit = await storage.items.count({ source: 'reddit' });
+   * ```
+   */
   async count(filter: ItemCountFilter = {}): Promise<number> {
     const f = validate(countSchema, filter, 'filter');
     const p = new Params();
@@ -268,7 +382,15 @@ export class ItemRepository {
     return row!.n;
   }
 
-  /** Ids of items collected before `collectedBefore`, oldest first: the next batch to retire. */
+  /**
+   * Ids of items collected before `collectedBefore`, oldest first: the next batch to retire
+   * (`limit` 1–100,000, default 1,000).
+   *
+   * @example
+   * ```ts
+   * const ids = await storage.items.listIdsCollectedBefore(new Date('2024-01-01'), { limit: 500 });
+   * ```
+   */
   async listIdsCollectedBefore(collectedBefore: Date, options: { limit?: number } = {}): Promise<string[]> {
     const cutoff = validate(timestampSchema, collectedBefore, 'collectedBefore');
     const { limit } = validate(idPageSchema, options, 'options');
@@ -279,7 +401,15 @@ export class ItemRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Deletes these items (their topic links go with them). Returns how many existed. */
+  /**
+   * Deletes these items (their topic links go with them; at most 100,000 ids). Returns how many
+   * existed. Their vectors and cache entries stay: `storage.purgeItems` removes those too.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.items.deleteMany(ids);
+   * ```
+   */
   async deleteMany(ids: readonly string[]): Promise<number> {
     validate(idListSchema, ids, 'ids');
     if (ids.length === 0) return 0;
@@ -290,7 +420,15 @@ export class ItemRepository {
     return row!.n;
   }
 
-  /** Deletes the items whose metadata contains `match` (JSON containment, GIN-indexed). */
+  /**
+   * Deletes the items whose metadata contains `match` (JSON containment, GIN-indexed), with their
+   * topic links, and returns how many. An empty `match` would select every item: a ValidationError.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.items.deleteByMetadata({ importBatch: '2024-05-01' });
+   * ```
+   */
   async deleteByMetadata(match: JsonObject): Promise<number> {
     const m = validate(metadataMatchSchema, match, 'match');
     const [row] = await this.db.query<{ n: number }>(

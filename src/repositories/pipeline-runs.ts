@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ProcessingStatus } from '../domain/enums.js';
 import {
   int32Count,
   type JsonObject,
@@ -18,27 +17,73 @@ const count = int32Count;
 const errorText = storableText().max(10_000);
 const resultSchema = z
   .object({
+    /** The run's final status (default `completed`). */
     status: processingStatusSchema.default('completed'),
+    /** Items collected (default 0). */
     itemsCollected: count.default(0),
+    /** Items processed (default 0). */
     itemsProcessed: count.default(0),
+    /** Items dropped as duplicates (default 0). */
     itemsDeduplicated: count.default(0),
+    /** Topics created (default 0). */
     topicsCreated: count.default(0),
+    /** Trends created (default 0). */
     trendsCreated: count.default(0),
     /** Measured from startedAt when omitted. */
     durationSeconds: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
+    /** Error messages to append to the run's, at most 10,000 of at most 10,000 characters. */
     errors: z.array(errorText).max(10_000).default([]),
   })
   .strict();
+/**
+ * What `pipelineRuns.complete` records: the status and counts (each a 32-bit count >= 0, default 0)
+ * and errors to append.
+ *
+ * @example
+ * ```ts
+ * const result: PipelineResult = { itemsCollected: 420, itemsProcessed: 400, trendsCreated: 5 };
+ * await storage.pipelineRuns.complete(runId, result);
+ * ```
+ */
 export type PipelineResult = z.input<typeof resultSchema>;
 
-const metadataSchema = jsonObjectSchema.default({});
+const startSchema = z.object({ metadata: jsonObjectSchema.default({}) }).strict();
+const recentSchema = z
+  .object({
+    /** Most runs returned, 1–1000 (default 20). */
+    limit: limitSchema.default(20),
+    /** Only runs in this status. */
+    status: processingStatusSchema.optional(),
+  })
+  .strict();
+/**
+ * Options of `pipelineRuns.listRecent`.
+ *
+ * @example
+ * ```ts
+ * const options: RecentRunsOptions = { limit: 5, status: 'failed' };
+ * const failed = await storage.pipelineRuns.listRecent(options);
+ * ```
+ */
+export type RecentRunsOptions = z.input<typeof recentSchema>;
 
+/**
+ * The runs of the platform's pipeline (`pipeline_runs`): opened by `start`, closed by `complete`
+ * or `fail`. Reached as `storage.pipelineRuns` or `tx.pipelineRuns`.
+ */
 export class PipelineRunRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Opens a run in state in_progress. Returns its id. */
-  async start(metadata: JsonObject = {}): Promise<string> {
-    const m = validate(metadataSchema, metadata, 'metadata');
+  /**
+   * Opens a run in state in_progress, with optional metadata. Returns its id.
+   *
+   * @example
+   * ```ts
+   * const runId = await storage.pipelineRuns.start({ metadata: { trigger: 'cron' } });
+   * ```
+   */
+  async start(options: { metadata?: JsonObject } = {}): Promise<string> {
+    const { metadata: m } = validate(startSchema, options, 'options');
     const [row] = await this.db.query<{ id: string }>(
       `INSERT INTO pipeline_runs (status, metadata) VALUES ('in_progress', $1::jsonb) RETURNING id`,
       [JSON.stringify(m)],
@@ -46,7 +91,16 @@ export class PipelineRunRepository {
     return row!.id;
   }
 
-  /** Closes a run with its counts. False when no run has that id. */
+  /**
+   * Closes a run with its counts: sets status (default `completed`), counts and duration, appends
+   * `errors`, and stamps completedAt. False when no run has that id. Calling it again overwrites
+   * the counts and appends again.
+   *
+   * @example
+   * ```ts
+   * await storage.pipelineRuns.complete(runId, { itemsCollected: 420, itemsProcessed: 400 });
+   * ```
+   */
   async complete(id: string, result: PipelineResult = {}): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     const r = validate(resultSchema, result, 'result');
@@ -71,22 +125,44 @@ export class PipelineRunRepository {
     return rows.length > 0;
   }
 
-  /** Closes a run as failed, appending the errors. False when no run has that id. */
+  /**
+   * Closes a run as failed, appending the errors (its counts are set to 0). False when no run has
+   * that id; a bad error is named `errors[i]`.
+   *
+   * @example
+   * ```ts
+   * await storage.pipelineRuns.fail(runId, [String(err)]);
+   * ```
+   */
   async fail(id: string, errors: readonly string[]): Promise<boolean> {
     validate(resultSchema.shape.errors, errors, 'errors');
     return this.complete(id, { status: 'failed', errors: [...errors] });
   }
 
+  /**
+   * The run with this uuid, or null.
+   *
+   * @example
+   * ```ts
+   * const run = await storage.pipelineRuns.get(runId);
+   * ```
+   */
   async get(id: string): Promise<PipelineRun | null> {
     validate(uuidSchema, id, 'id');
     const [row] = await this.db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM pipeline_runs WHERE id = $1`, [id]);
     return row ? toPipelineRun(row) : null;
   }
 
-  /** Newest first. */
-  async listRecent(limit = 20, status?: ProcessingStatus): Promise<PipelineRun[]> {
-    validate(limitSchema, limit, 'limit');
-    if (status !== undefined) validate(processingStatusSchema, status, 'status');
+  /**
+   * The most recently started runs, newest first, optionally of one status (`limit` default 20).
+   *
+   * @example
+   * ```ts
+   * const runs = await storage.pipelineRuns.listRecent({ limit: 10, status: 'completed' });
+   * ```
+   */
+  async listRecent(options: RecentRunsOptions = {}): Promise<PipelineRun[]> {
+    const { limit, status } = validate(recentSchema, options, 'options');
     const rows = await this.db.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM pipeline_runs WHERE $1::processing_status IS NULL OR status = $1::processing_status
        ORDER BY started_at DESC, id LIMIT $2`,

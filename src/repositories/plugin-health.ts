@@ -9,19 +9,35 @@ import { PLUGIN_COLUMNS, type PluginRow, toPluginHealth } from './mapping.js';
 const nameSchema = storableText().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const runSchema = z
   .object({
+    /** Whether the run succeeded. */
     success: z.boolean(),
+    /** What went wrong (at most 10,000 characters): lastError when the run failed, ignored otherwise. */
     error: storableText().max(10_000).optional(),
     /** When the run happened; now() when omitted. */
     at: timestampSchema.optional(),
   })
   .strict();
+/**
+ * One run of a plugin, as `pluginHealth.recordRun` takes it.
+ *
+ * @example
+ * ```ts
+ * const run: PluginRun = { success: false, error: 'HTTP 503 from the feed', at: new Date() };
+ * await storage.pluginHealth.recordRun('reddit', run);
+ * ```
+ */
 export type PluginRun = z.input<typeof runSchema>;
 
+/** Tuning of the plugin-health records, given to `createStorage({ pluginHealth })`. */
 export interface PluginHealthOptions {
   /** A plugin turns unhealthy after this many failures in a row (default 3). */
   unhealthyAfter?: number;
 }
 
+/**
+ * The health records of the platform's collector plugins (`plugin_health`). Reached as
+ * `storage.pluginHealth` or `tx.pluginHealth`.
+ */
 export class PluginHealthRepository {
   readonly #unhealthyAfter: number;
 
@@ -35,6 +51,13 @@ export class PluginHealthRepository {
   /**
    * Records one run in a single atomic statement: totals, failure streak, success rate
    * (successes / runs) and health move together even when runs are recorded concurrently.
+   * Returns the plugin's record as the database computed it; the first run of a `name` (1–100
+   * characters) creates it.
+   *
+   * @example
+   * ```ts
+   * const health = await storage.pluginHealth.recordRun('hackernews', { success: true });
+   * ```
    */
   async recordRun(name: string, run: PluginRun): Promise<PluginHealth> {
     validate(nameSchema, name, 'name');
@@ -61,6 +84,14 @@ export class PluginHealthRepository {
     return toPluginHealth(row!);
   }
 
+  /**
+   * The plugin's record, or null before its first recorded run.
+   *
+   * @example
+   * ```ts
+   * const health = await storage.pluginHealth.get('reddit');
+   * ```
+   */
   async get(name: string): Promise<PluginHealth | null> {
     validate(nameSchema, name, 'name');
     const [row] = await this.db.query<PluginRow>(
@@ -70,13 +101,27 @@ export class PluginHealthRepository {
     return row ? toPluginHealth(row) : null;
   }
 
-  /** Forgets a plugin's record. False when there was none. */
+  /**
+   * Forgets a plugin's record. False when there was none.
+   *
+   * @example
+   * ```ts
+   * await storage.pluginHealth.delete('retired_plugin');
+   * ```
+   */
   async delete(name: string): Promise<boolean> {
     validate(nameSchema, name, 'name');
     return (await this.db.query('DELETE FROM plugin_health WHERE name = $1 RETURNING 1', [name])).length > 0;
   }
 
-  /** Every plugin, unhealthy first, then by name. */
+  /**
+   * Every plugin, unhealthy first, then by name.
+   *
+   * @example
+   * ```ts
+   * const unhealthy = (await storage.pluginHealth.list()).filter((p) => !p.isHealthy);
+   * ```
+   */
   async list(): Promise<PluginHealth[]> {
     const rows = await this.db.query<PluginRow>(
       `SELECT ${PLUGIN_COLUMNS} FROM plugin_health ORDER BY is_healthy, name`,

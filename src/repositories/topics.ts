@@ -43,40 +43,83 @@ const updateSchema = patchSchema(
 
 const topicSearchSchema = z
   .object({
+    /** Only topics of this category. */
     category: categorySchema.optional(),
+    /** Only topics in this language; also picks the stemmer for `q` (default English). */
     language: languageSchema.optional(),
     /** Free text over title, summary and keywords, ranked by relevance. */
     q: queryTextSchema.optional(),
+    /** Most topics returned, 1–1000 (default 100). */
     limit: limitSchema.default(100),
+    /** Topics skipped first, for paging (default 0). */
     offset: offsetSchema.default(0),
   })
   .strict();
+/**
+ * Which topics `topics.search` returns (and `topics.count` counts): every given field must hold.
+ *
+ * @example
+ * ```ts
+ * const search: TopicSearch = { category: 'Science', q: 'fusion', limit: 20 };
+ * const topics = await storage.topics.search(search);
+ * ```
+ */
 export type TopicSearch = z.input<typeof topicSearchSchema>;
 
 const pagingSchema = z.object({ limit: limitSchema.default(100), offset: offsetSchema.default(0) }).strict();
+const keywordPageSchema = z.object({ limit: limitSchema.default(10) }).strict();
 const idListSchema = z.array(uuidSchema).max(100_000);
 
+/**
+ * The fields `topics.update` may change, each with save's rules; omitted fields stay as stored.
+ * `itemCount` is not among them: the database keeps it from the topic's item links.
+ */
 export type TopicPatch = Partial<Omit<TopicInput, 'id' | 'embedding' | 'itemCount'>>;
 
+/**
+ * The topics, and their links to items (`topic_items`). Reached as `storage.topics` or
+ * `tx.topics`.
+ */
 export class TopicRepository {
   constructor(private readonly db: Executor) {}
 
   /**
    * Inserts the topic, or replaces it when `id` names an existing one (keeping firstSeen when
    * omitted). `itemCount` is a new topic's starting count; an existing topic keeps the count its
-   * item links give it (the topic_items trigger owns it).
+   * item links give it (the topic_items trigger owns it). Returns the topic's id.
+   *
+   * @example
+   * ```ts
+   * const topicId = await storage.topics.save({ title: 'Fusion energy', summary: '', category: 'Science' });
+   * ```
    */
   async save(topic: TopicInput): Promise<string> {
     return upsertById(this.db, 'topics', COLUMNS, validate(topicSchema, topic, 'topic'));
   }
 
+  /**
+   * The topic with this uuid, or null.
+   *
+   * @example
+   * ```ts
+   * const topic = await storage.topics.get(topicId);
+   * ```
+   */
   async get(id: string): Promise<Topic | null> {
     validate(uuidSchema, id, 'id');
     const [row] = await this.db.query<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE id = $1`, [id]);
     return row ? toTopic(row) : null;
   }
 
-  /** Changes only the given fields. False when no topic has that id. */
+  /**
+   * Changes only the given fields. False when no topic has that id. `itemCount` is a
+   * ValidationError: use addItems / removeItems.
+   *
+   * @example
+   * ```ts
+   * const found = await storage.topics.update(topicId, { summary: 'Net energy gain', keywords: ['fusion'] });
+   * ```
+   */
   async update(id: string, patch: TopicPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     if (patch && typeof patch === 'object' && (patch as { itemCount?: unknown }).itemCount !== undefined) {
@@ -89,13 +132,29 @@ export class TopicRepository {
     return updateById(this.db, 'topics', COLUMNS, id, validate(updateSchema, rest, 'patch'));
   }
 
-  /** Deletes the topic; its trends and links go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the topic; its trends and links go with it (ON DELETE CASCADE), its items stay.
+   * False when no topic has that id.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.topics.delete(topicId);
+   * ```
+   */
   async delete(id: string): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     return deleteById(this.db, 'topics', id);
   }
 
-  /** Deletes the topics whose metadata contains `match`, with their trends and links. */
+  /**
+   * Deletes the topics whose metadata contains `match`, with their trends and links, and returns
+   * how many. An empty `match` would select every topic: a ValidationError.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.topics.deleteByMetadata({ experiment: 'clustering-v2' });
+   * ```
+   */
   async deleteByMetadata(match: JsonObject): Promise<number> {
     const m = validate(metadataMatchSchema, match, 'match');
     const [row] = await this.db.query<{ n: number }>(
@@ -105,7 +164,14 @@ export class TopicRepository {
     return row!.n;
   }
 
-  /** Newest first, or by relevance when `q` is given. */
+  /**
+   * Topics matching every given field, most recently updated first, or by relevance when `q` is given.
+   *
+   * @example
+   * ```ts
+   * const topics = await storage.topics.search({ category: 'Technology', q: 'language models' });
+   * ```
+   */
   async search(search: TopicSearch = {}): Promise<Topic[]> {
     const s = validate(topicSearchSchema, search, 'search');
     const p = new Params();
@@ -118,6 +184,14 @@ export class TopicRepository {
     return rows.map(toTopic);
   }
 
+  /**
+   * How many topics match (the search's fields, without paging).
+   *
+   * @example
+   * ```ts
+   * const n = await storage.topics.count({ category: 'Science' });
+   * ```
+   */
   async count(search: Omit<TopicSearch, 'limit' | 'offset'> = {}): Promise<number> {
     const s = validate(topicSearchSchema, search, 'search');
     const p = new Params();
@@ -128,10 +202,18 @@ export class TopicRepository {
     return row!.n;
   }
 
-  /** Topics tagged with exactly this keyword, newest first (GIN index on keywords). */
-  async getByKeyword(keyword: string, limit = 10): Promise<Topic[]> {
+  /**
+   * Topics tagged with exactly this keyword (case-sensitive), most recently updated first (GIN index
+   * on keywords); `limit` 1–1000, default 10.
+   *
+   * @example
+   * ```ts
+   * const topics = await storage.topics.getByKeyword('fusion', { limit: 5 });
+   * ```
+   */
+  async getByKeyword(keyword: string, options: { limit?: number } = {}): Promise<Topic[]> {
     validate(keywordSchema, keyword, 'keyword');
-    validate(limitSchema, limit, 'limit');
+    const { limit } = validate(keywordPageSchema, options, 'options');
     const rows = await this.db.query<TopicRow>(
       `SELECT ${TOPIC_COLUMNS} FROM topics WHERE keywords @> ARRAY[$1::text] ORDER BY last_updated DESC, id LIMIT $2`,
       [keyword, limit],
@@ -139,7 +221,15 @@ export class TopicRepository {
     return rows.map(toTopic);
   }
 
-  /** Links items to the topic; links that exist are kept. Returns how many were new. */
+  /**
+   * Links items to the topic (at most 100,000 ids); links that exist are kept. Returns how many were
+   * new; the topic's itemCount grows by as many. A missing topic or item is a NotFoundError.
+   *
+   * @example
+   * ```ts
+   * const added = await storage.topics.addItems(topicId, ids);
+   * ```
+   */
   async addItems(topicId: string, itemIds: readonly string[]): Promise<number> {
     validate(uuidSchema, topicId, 'topicId');
     validate(idListSchema, itemIds, 'itemIds');
@@ -164,7 +254,15 @@ export class TopicRepository {
     }
   }
 
-  /** Unlinks items from the topic. Returns how many links were removed. */
+  /**
+   * Unlinks items from the topic (the items stay). Returns how many links were removed; a missing
+   * topic or link counts 0.
+   *
+   * @example
+   * ```ts
+   * const removed = await storage.topics.removeItems(topicId, [itemId]);
+   * ```
+   */
   async removeItems(topicId: string, itemIds: readonly string[]): Promise<number> {
     validate(uuidSchema, topicId, 'topicId');
     validate(idListSchema, itemIds, 'itemIds');
@@ -176,7 +274,14 @@ export class TopicRepository {
     return rows.length;
   }
 
-  /** The topic's items, most recently linked first. */
+  /**
+   * The topic's items, most recently linked first (`limit` 1–1000, default 100; `offset` default 0).
+   *
+   * @example
+   * ```ts
+   * const items = await storage.topics.listItems(topicId, { limit: 20, offset: 20 });
+   * ```
+   */
   async listItems(
     topicId: string,
     paging: { limit?: number; offset?: number } = {},

@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import type { CategoryType } from '../domain/enums.js';
+import { z } from 'zod';
 import {
   categorySchema,
   limitSchema,
@@ -48,34 +47,98 @@ const SORTS: Record<NonNullable<TrendFilter['sort']>, string> = {
   lastUpdated: 'last_updated DESC',
 };
 
+/** The fields `trends.update` may change, each with save's rules; omitted fields stay as stored. */
 export type TrendPatch = Partial<Omit<TrendInput, 'id' | 'embedding'>>;
 
+const topTrendsSchema = z
+  .object({
+    /** Most trends returned, 1–1000 (default 10). */
+    limit: limitSchema.default(10),
+    /** Only trends of this category. */
+    category: categorySchema.optional(),
+    /** Only trends first seen at or after this time. */
+    dateFrom: timestampSchema.optional(),
+  })
+  .strict();
+/**
+ * Options of `trends.getTopTrends`, the platform's get_top_trends_by_category.
+ *
+ * @example
+ * ```ts
+ * const options: TopTrendsOptions = { limit: 5, category: 'Science', dateFrom: new Date('2024-05-01') };
+ * const top = await storage.trends.getTopTrends(options);
+ * ```
+ */
+export type TopTrendsOptions = z.input<typeof topTrendsSchema>;
+
+/** The trends: ranked, scored topics. Reached as `storage.trends` or `tx.trends`. */
 export class TrendRepository {
   constructor(private readonly db: Executor) {}
 
-  /** Inserts the trend, or replaces it when `id` names an existing one (keeping firstSeen when omitted). */
+  /**
+   * Inserts the trend, or replaces it when `id` names an existing one (keeping firstSeen when
+   * omitted). Returns the trend's id; a topicId with no topic is an IntegrityError.
+   *
+   * @example
+   * ```ts
+   * const id = await storage.trends.save({
+   *   topicId, rank: 1, title: 'Fusion passes break-even', summary: '', category: 'Science', score: 9,
+   * });
+   * ```
+   */
   async save(trend: TrendInput): Promise<string> {
     return upsertById(this.db, 'trends', COLUMNS, validate(trendSchema, trend, 'trend'));
   }
 
+  /**
+   * The trend with this uuid, or null.
+   *
+   * @example
+   * ```ts
+   * const trend = await storage.trends.get(trendId);
+   * ```
+   */
   async get(id: string): Promise<Trend | null> {
     validate(uuidSchema, id, 'id');
     const [row] = await this.db.query<TrendRow>(`SELECT ${TREND_COLUMNS} FROM trends WHERE id = $1`, [id]);
     return row ? toTrend(row) : null;
   }
 
-  /** Changes only the given fields. False when no trend has that id. */
+  /**
+   * Changes only the given fields. False when no trend has that id.
+   *
+   * @example
+   * ```ts
+   * const found = await storage.trends.update(trendId, { state: 'sustained', rank: 2 });
+   * ```
+   */
   async update(id: string, patch: TrendPatch): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     return updateById(this.db, 'trends', COLUMNS, id, validate(updateSchema, patch, 'patch'));
   }
 
+  /**
+   * Deletes the trend (its topic stays). False when no trend has that id.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.trends.delete(trendId);
+   * ```
+   */
   async delete(id: string): Promise<boolean> {
     validate(uuidSchema, id, 'id');
     return deleteById(this.db, 'trends', id);
   }
 
-  /** Trends matching every given field of the filter. `q` ranks by relevance unless `sort` is set. */
+  /**
+   * Trends matching every given field of the filter, by rank unless `sort` says otherwise. `q`
+   * ranks by relevance (then rank) unless `sort` is set.
+   *
+   * @example
+   * ```ts
+   * const trends = await storage.trends.search({ category: 'Technology', q: 'language models', limit: 20 });
+   * ```
+   */
   async search(filter: TrendFilter = {}): Promise<Trend[]> {
     const f = validate(trendFilterSchema, filter, 'filter');
     const p = new Params();
@@ -88,7 +151,14 @@ export class TrendRepository {
     return rows.map(toTrend);
   }
 
-  /** How many trends match the filter (limit, offset and sort ignored). */
+  /**
+   * How many trends match the filter (limit, offset and sort ignored).
+   *
+   * @example
+   * ```ts
+   * const viral = await storage.trends.count({ state: 'viral' });
+   * ```
+   */
   async count(filter: Omit<TrendFilter, 'limit' | 'offset' | 'sort'> = {}): Promise<number> {
     const f = validate(trendFilterSchema, filter, 'filter');
     const p = new Params();
@@ -99,11 +169,18 @@ export class TrendRepository {
     return row!.n;
   }
 
-  /** The platform's get_top_trends: by rank, then score, optionally one category and first seen since. */
-  async getTopTrends(limit = 10, category?: CategoryType, dateFrom?: Date | string): Promise<Trend[]> {
-    validate(limitSchema, limit, 'limit');
-    if (category !== undefined) validate(categorySchema, category, 'category');
-    const from = dateFrom === undefined ? null : validate(timestampSchema, dateFrom, 'dateFrom');
+  /**
+   * The platform's get_top_trends: by rank, then score, optionally one category and first seen since;
+   * every state, `dead` included.
+   *
+   * @example
+   * ```ts
+   * const top = await storage.trends.getTopTrends({ limit: 5, category: 'Science' });
+   * ```
+   */
+  async getTopTrends(options: TopTrendsOptions = {}): Promise<Trend[]> {
+    const { limit, category, dateFrom } = validate(topTrendsSchema, options, 'options');
+    const from = dateFrom ?? null;
     const rows = await this.db.query<TrendRow>(
       `SELECT ${TREND_COLUMNS} FROM trends
        WHERE ($1::category_type IS NULL OR category = $1::category_type)

@@ -1,20 +1,44 @@
 import { StorageError } from '../domain/errors.js';
 
+/** One result row: column name → value as the driver decoded it. */
 export type Row = Record<string, unknown>;
 
 /**
  * The only thing repositories know about a database. Two adapters implement it:
  * PGlite (embedded, one connection) and `pg` (a pool of server connections).
+ * Driver errors come back as StorageError kinds (IntegrityError, ConnectionError, …).
  */
 export interface Executor {
+  /** `pglite` for the embedded engine, `postgres` for a server. */
   readonly engine: 'pglite' | 'postgres';
-  /** One statement, parameters bound by the driver ($1, $2 …). */
+  /**
+   * One statement, parameters bound by the driver ($1, $2 …); returns its rows, typed by the caller
+   * (`T` is not checked).
+   *
+   * @example
+   * ```ts
+   * const rows = await storage.db.query<{ title: string }>('SELECT title FROM trends WHERE rank <= $1', [3]);
+   * ```
+   */
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
-  /** A script of several statements without parameters (migrations). */
+  /**
+   * A script of several statements without parameters (migrations).
+   *
+   * @example
+   * ```ts
+   * await storage.db.exec('CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY); ANALYZE notes;');
+   * ```
+   */
   exec(script: string): Promise<void>;
   /**
    * `COPY table (columns) FROM STDIN` in PostgreSQL's binary format (see copy-binary.ts).
-   * `table` and `columns` are identifiers the library built, never caller text.
+   * `table` and `columns` go into the statement unquoted: identifiers the library built, never
+   * caller text.
+   *
+   * @example
+   * ```ts
+   * await storage.db.copyIn('notes', ['id', 'body'], bytes); // PostgreSQL's binary COPY format
+   * ```
    */
   copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
   /**
@@ -23,13 +47,30 @@ export interface Executor {
    * transaction, through `tx` or through this handle. Nested calls use a savepoint; nested
    * transactions started side by side run one after the other. Serialization failures and
    * deadlocks are retried on the outermost transaction, so `fn` must be safe to run again.
+   *
+   * @example
+   * ```ts
+   * await storage.db.transaction(async (tx) => {
+   *   await tx.query('UPDATE trends SET rank = rank + 1 WHERE category = $1', ['Science']);
+   * });
+   * ```
    */
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R>;
 }
 
+/** An Executor that owns its connection(s): `storage.db`. */
 export interface Database extends Executor {
   /** Where it points, with any password masked. */
   readonly target: string;
+  /**
+   * Closes the pool or the embedded engine (releasing its data directory). `storage.close()` calls
+   * it after closing the cache: prefer that.
+   *
+   * @example
+   * ```ts
+   * await storage.db.close();
+   * ```
+   */
   close(): Promise<void>;
 }
 

@@ -3,17 +3,27 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { MigrationError } from '../domain/errors.js';
 import type { Executor } from './executor.js';
 
+/** One migration file of this package (`src/sql/migrations/NNNN_name.sql`). */
 export interface Migration {
+  /** Its number, from 1 without gaps: the order of application. */
   version: number;
+  /** The file name's part after the number, e.g. `platform_schema`. */
   name: string;
+  /** The SQL script. */
   sql: string;
+  /** SHA-256 (hex) of the script with CRLF read as LF; an applied migration must keep it. */
   checksum: string;
 }
 
+/** A migration as recorded in the database's `trend_storage_migrations` table. */
 export interface AppliedMigration {
+  /** Its number. */
   version: number;
+  /** Its name, as in the file name. */
   name: string;
+  /** The checksum of its script when it was applied. */
   checksum: string;
+  /** When it was applied (the database's clock). */
   appliedAt: Date;
 }
 
@@ -87,8 +97,11 @@ function verify(applied: AppliedMigration[], migrations: Migration[]): void {
   }
 }
 
+/** Where a database stands against this package's migrations. */
 export interface MigrationStatus {
+  /** Recorded in the database, in version order. */
   applied: AppliedMigration[];
+  /** Not applied yet, in the order they will be. */
   pending: Migration[];
 }
 
@@ -98,7 +111,17 @@ async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
   return readApplied(tx);
 }
 
-/** Applied and pending migrations. Reads only: needs no privilege beyond SELECT. */
+/**
+ * Applied and pending migrations. Reads only: needs no privilege beyond SELECT. A database whose
+ * applied migrations differ from the files (edited, renamed, or newer than this package) is a
+ * MigrationError.
+ *
+ * @example
+ * ```ts
+ * const { applied, pending } = await migrationStatus(storage.db);
+ * console.log(`schema version ${applied.length}, ${pending.length} pending`);
+ * ```
+ */
 export async function migrationStatus(db: Executor, migrations = loadMigrations()): Promise<MigrationStatus> {
   const applied = await readApplied(db);
   verify(applied, migrations);
@@ -108,6 +131,15 @@ export async function migrationStatus(db: Executor, migrations = loadMigrations(
 /**
  * Applies pending migrations, each in its own transaction under an advisory lock, so that
  * processes migrating at once are serialised and end with one schema. Returns what it applied.
+ * `onApply` is called after each; `migrations` replaces this package's files (for tests). A
+ * database whose applied migrations differ from the files is a MigrationError, and nothing runs.
+ *
+ * @example
+ * ```ts
+ * const applied = await migrate(storage.db, {
+ *   onApply: (m) => console.log(`applied ${m.version} ${m.name}`),
+ * });
+ * ```
  */
 export async function migrate(
   db: Executor,

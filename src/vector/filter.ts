@@ -8,17 +8,67 @@ import { jsonProblem, storableText } from '../domain/text.js';
 import { formatPath, validate } from '../domain/validate.js';
 import type { Params } from '../sql/params.js';
 
+/** A value `eq` compares with: a string (at most 10,000 characters), a safe integer, or a boolean. */
 export type Scalar = string | number | boolean;
+/** A range bound: a finite number, or a time as a Date or ISO-8601 string with offset. */
 export type Bound = number | string | Date;
 
+/**
+ * A condition on point metadata, the same on every vector engine (Qdrant's semantics): a
+ * condition on an array field matches when any element does; a missing field never satisfies
+ * `eq`, `in` or a range. `field` is a dotted path of identifiers (`a.b`); at most 1,000 nodes.
+ *
+ * @example
+ * ```ts
+ * const filter: VectorFilter = {
+ *   and: [{ field: 'language', eq: 'en' }, { field: 'source', in: ['bbc', 'reuters'] }],
+ * };
+ * const matches = await vectors.search(embedding, { filter });
+ * ```
+ */
 export type VectorFilter =
-  | { and: VectorFilter[] }
-  | { or: VectorFilter[] }
-  | { not: VectorFilter }
-  | { field: string; eq: Scalar }
-  | { field: string; in: string[] | number[] }
-  | { field: string; gt?: Bound; gte?: Bound; lt?: Bound; lte?: Bound }
-  | { field: string; exists: boolean };
+  | {
+      /** Every condition holds (1–100 of them). */
+      and: VectorFilter[];
+    }
+  | {
+      /** At least one condition holds (1–100 of them). */
+      or: VectorFilter[];
+    }
+  | {
+      /** The condition does not hold (a point without the field fails the condition, so passes `not`). */
+      not: VectorFilter;
+    }
+  | {
+      /** The payload path compared. */
+      field: string;
+      /** Equal to this string, integer or boolean (no fractions: use a range). */
+      eq: Scalar;
+    }
+  | {
+      /** The payload path compared. */
+      field: string;
+      /** Equal to any of these 1–1,000 strings, or 1–1,000 integers. */
+      in: string[] | number[];
+    }
+  | {
+      /** The payload path compared. */
+      field: string;
+      /** Greater than (all bounds numbers, or all times). */
+      gt?: Bound;
+      /** Greater than or equal. */
+      gte?: Bound;
+      /** Less than. */
+      lt?: Bound;
+      /** Less than or equal. */
+      lte?: Bound;
+    }
+  | {
+      /** The payload path tested. */
+      field: string;
+      /** `true`: present, not null and not an empty array; `false`: the opposite. */
+      exists: boolean;
+    };
 
 /** Dotted payload paths: each segment a plain identifier, so a path can be inlined in SQL. */
 export const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62}){0,7}$/;

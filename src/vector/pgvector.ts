@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { StorageError, ValidationError } from '../domain/errors.js';
 import type { JsonObject, VectorMatch } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
 import { encodeBinaryCopy } from '../sql/copy-binary.js';
 import type { Executor } from '../sql/executor.js';
 import { Params } from '../sql/params.js';
-import { datetimeExpr, fieldSchema, filterToSql, numberExpr, type VectorFilter } from './filter.js';
+import { datetimeExpr, filterToSql, numberExpr, type VectorFilter } from './filter.js';
 import {
+  type CheckedRecord,
   checkId,
   checkIds,
   checkOptionalFilter,
+  checkPayloadIndex,
+  checkRecord,
   checkRecords,
   checkScroll,
   checkSearch,
@@ -27,7 +29,7 @@ import type {
   VectorRecord,
   VectorRepository,
 } from './types.js';
-import { collectionNameSchema, PAYLOAD_INDEX_TYPES } from './types.js';
+import { collectionNameSchema } from './types.js';
 
 /** HNSW on `vector` is limited to 2,000 dimensions, on `halfvec` to 4,000; beyond that, exact search. */
 const HNSW_VECTOR_MAX = 2000;
@@ -221,9 +223,8 @@ export class PgVectorRepository implements VectorRepository {
     return row ?? null;
   }
 
-  async createPayloadIndex(field: string, type: PayloadIndexType = 'keyword'): Promise<void> {
-    validate(fieldSchema, field, 'field');
-    validate(z.enum(PAYLOAD_INDEX_TYPES), type, 'type');
+  async createPayloadIndex(field: string, options: { type?: PayloadIndexType } = {}): Promise<void> {
+    const type = checkPayloadIndex(field, options);
     await this.ensureCollection();
     await this.#payloadIndex(field, type);
   }
@@ -236,9 +237,8 @@ export class PgVectorRepository implements VectorRepository {
     await this.db.query(`CREATE INDEX IF NOT EXISTS ${this.#table}_p_${suffix} ON ${this.#table} (${expr})`);
   }
 
-  async upsert(id: string, vector: readonly number[], metadata: JsonObject = {}): Promise<true> {
-    await this.upsertBatch([{ id, vector, metadata }]);
-    return true;
+  async upsert(record: VectorRecord): Promise<void> {
+    await this.#upsert(checkRecord(record, this.config));
   }
 
   /**
@@ -249,7 +249,10 @@ export class PgVectorRepository implements VectorRepository {
    * reachable over the wire here (pglite-socket) does not speak COPY, so servers keep text.
    */
   async upsertBatch(records: readonly VectorRecord[]): Promise<number> {
-    const checked = checkRecords(records, this.config);
+    return this.#upsert(checkRecords(records, this.config));
+  }
+
+  async #upsert(checked: CheckedRecord[]): Promise<number> {
     if (checked.length === 0) return 0;
     await this.ensureCollection();
     const upsert = `ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata, updated_at = now()`;

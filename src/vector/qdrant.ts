@@ -1,14 +1,16 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { z } from 'zod';
 import { ConnectionError, StorageError, ValidationError } from '../domain/errors.js';
-import type { JsonObject, VectorMatch } from '../domain/models.js';
+import type { VectorMatch } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
-import { fieldSchema, filterToQdrant, type VectorFilter } from './filter.js';
+import { filterToQdrant, type VectorFilter } from './filter.js';
 import { fromPayload, ID_KEY, pointId, QDRANT_DISTANCE, toPayload, vectorOf } from './qdrant-mapping.js';
 import {
+  type CheckedRecord,
   checkId,
   checkIds,
   checkOptionalFilter,
+  checkPayloadIndex,
+  checkRecord,
   checkRecords,
   checkScroll,
   checkSearch,
@@ -19,7 +21,6 @@ import {
   type CollectionShape,
   collectionNameSchema,
   DISTANCES,
-  PAYLOAD_INDEX_TYPES,
   type PayloadIndexType,
   type ScrollOptions,
   type SearchOptions,
@@ -152,22 +153,23 @@ export class QdrantVectorRepository implements VectorRepository {
     return { name, dimensions: vectors.size, distance };
   }
 
-  async createPayloadIndex(field: string, type: PayloadIndexType = 'keyword'): Promise<void> {
-    validate(fieldSchema, field, 'field');
-    validate(z.enum(PAYLOAD_INDEX_TYPES), type, 'type');
+  async createPayloadIndex(field: string, options: { type?: PayloadIndexType } = {}): Promise<void> {
+    const type = checkPayloadIndex(field, options);
     await this.ensureCollection();
     await this.#call('createPayloadIndex', (q) =>
       q.createPayloadIndex(this.config.name, { field_name: field, field_schema: type, wait: true }),
     );
   }
 
-  async upsert(id: string, vector: readonly number[], metadata: JsonObject = {}): Promise<true> {
-    await this.upsertBatch([{ id, vector, metadata }]);
-    return true;
+  async upsert(record: VectorRecord): Promise<void> {
+    await this.#upsert(checkRecord(record, this.config));
   }
 
   async upsertBatch(records: readonly VectorRecord[]): Promise<number> {
-    const checked = checkRecords(records, this.config);
+    return this.#upsert(checkRecords(records, this.config));
+  }
+
+  async #upsert(checked: CheckedRecord[]): Promise<number> {
     await this.ensureCollection();
     const chunks: (typeof checked)[] = [];
     for (let i = 0; i < checked.length; i += this.#batchSize)

@@ -4,9 +4,16 @@ import { ValidationError } from '../domain/errors.js';
 import { type JsonObject, jsonObjectSchema } from '../domain/models.js';
 import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
-import { parseFilter, type VectorFilter } from './filter.js';
+import { fieldSchema, parseFilter, type VectorFilter } from './filter.js';
 import { ID_KEY } from './qdrant-mapping.js';
-import type { CollectionConfig, ScrollOptions, SearchOptions, VectorRecord } from './types.js';
+import {
+  type CollectionConfig,
+  PAYLOAD_INDEX_TYPES,
+  type PayloadIndexType,
+  type ScrollOptions,
+  type SearchOptions,
+  type VectorRecord,
+} from './types.js';
 
 export const idSchema = storableText().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 const metadataSchema = jsonObjectSchema.refine(
@@ -54,12 +61,34 @@ export interface CheckedRecord {
 /** Validates every record before anything is written; the last record of a repeated id wins. */
 export function checkRecords(records: unknown, config: CollectionConfig): CheckedRecord[] {
   if (!Array.isArray(records)) throw new ValidationError('records', 'must be an array');
+  return checkEach(records, config, (i) => `records[${i}]`);
+}
+
+/** One record, named `record` in errors. */
+export function checkRecord(record: unknown, config: CollectionConfig): CheckedRecord[] {
+  return checkEach([record], config, () => 'record');
+}
+
+/** `field` (the payload path) and `type` of createPayloadIndex. */
+export function checkPayloadIndex(field: unknown, options: unknown): PayloadIndexType {
+  validate(fieldSchema, field, 'field');
+  return validate(payloadIndexOptionsSchema, options ?? {}, 'options').type;
+}
+
+const payloadIndexOptionsSchema = z.object({ type: z.enum(PAYLOAD_INDEX_TYPES).default('keyword') }).strict();
+
+function checkEach(
+  records: unknown[],
+  config: CollectionConfig,
+  name: (i: number) => string,
+): CheckedRecord[] {
   const byId = new Map<string, CheckedRecord>();
-  records.forEach((r: VectorRecord, i) => {
-    if (typeof r !== 'object' || r === null) throw new ValidationError(`records[${i}]`, 'must be an object');
-    const id = checkId(r.id, `records[${i}].id`);
-    const vector = checkVector(r.vector, config, `records[${i}].vector`);
-    const metadata = validate(metadataSchema, r.metadata ?? {}, `records[${i}].metadata`);
+  records.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null) throw new ValidationError(name(i), 'must be an object');
+    const rec = r as VectorRecord;
+    const id = checkId(rec.id, `${name(i)}.id`);
+    const vector = checkVector(rec.vector, config, `${name(i)}.vector`);
+    const metadata = validate(metadataSchema, rec.metadata ?? {}, `${name(i)}.metadata`);
     byId.set(id, { id, vector, metadata });
   });
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -35,7 +35,7 @@ class OpenMemoryCache extends MemoryCache {
     // Another client's SET has no expiry; a day outlives any test.
     set: (k, v) => this.rawSet(k, v, 86_400),
     hset: async (k, f, v) => {
-      await this.rawHSet(k, f, v);
+      await this.rawHSet(k, [[f, v]]);
     },
     rpush: async (k, ...vs) => {
       for (const v of vs) await this.rawPush(k, v, false);
@@ -197,8 +197,11 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     }
   });
 
-  test('get of a missing key is null; exists and delete', async () => {
-    expect(await cache.get('missing')).toBeNull();
+  test('get of a missing key is undefined, a stored null is null; exists and delete', async () => {
+    expect(await cache.get('missing')).toBeUndefined();
+    await cache.set('stored-null', null);
+    expect(await cache.get('stored-null')).toBeNull();
+    expect(await cache.exists('stored-null')).toBe(true);
     expect(await cache.exists('k')).toBe(false);
     await cache.set('k', { x: 1 });
     expect(await cache.exists('k')).toBe(true);
@@ -211,7 +214,7 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     await cache.set('d', 1);
     expect(await cache.getTtl('d')).toBeGreaterThanOrEqual(3599);
     expect(await cache.getTtl('d')).toBeLessThanOrEqual(3600);
-    await cache.set('e', 1, 10);
+    await cache.set('e', 1, { ttlSeconds: 10 });
     expect([9, 10]).toContain(await cache.getTtl('e'));
     await cache.increment('counter');
     expect(await cache.getTtl('counter')).toBe(-1);
@@ -222,13 +225,13 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
   });
 
   test('keys expire when their TTL runs out', async () => {
-    await cache.set('short', 'v', 1);
-    await cache.setWithList('shortlist', ['a'], 1);
-    await cache.set('long', 'v', 60);
+    await cache.set('short', 'v', { ttlSeconds: 1 });
+    await cache.setWithList('shortlist', ['a'], { ttlSeconds: 1 });
+    await cache.set('long', 'v', { ttlSeconds: 60 });
     if (engine.advance) engine.advance(1001);
     else await sleep(1300); // Redis's own clock: 300 ms past the expiry, however slow the calls were
 
-    expect(await cache.get('short')).toBeNull();
+    expect(await cache.get('short')).toBeUndefined();
     expect(await cache.exists('short')).toBe(false);
     expect(await cache.getTtl('short')).toBe(-2);
     expect(await cache.getList('shortlist')).toEqual([]);
@@ -237,18 +240,18 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
 
   test('counters: increment, decrement, amounts; stored bare so INCR works on set values', async () => {
     expect(await cache.increment('c')).toBe(1);
-    expect(await cache.increment('c', 10)).toBe(11);
+    expect(await cache.increment('c', { by: 10 })).toBe(11);
     expect(await cache.decrement('c')).toBe(10);
-    expect(await cache.decrement('c', 15)).toBe(-5);
+    expect(await cache.decrement('c', { by: 15 })).toBe(-5);
     expect(await cache.get('c')).toBe(-5);
     await cache.set('n', 7);
-    expect(await cache.increment('n', 3)).toBe(10);
+    expect(await cache.increment('n', { by: 3 })).toBe(10);
     expect(await engine.raw.get(`${prefix}n`)).toBe('10');
   });
 
   test('misuse fails as Redis fails: not an integer, wrong type', async () => {
     await cache.set('s', 'text');
-    await cache.setHash('h', 'f', 1);
+    await cache.setHash('h', { f: 1 });
     await cache.pushToList('l', 1);
     const code = async (fn: () => Promise<unknown>) => {
       const err = await fn().then(
@@ -264,17 +267,17 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     expect(await code(() => cache.getHash('s', 'f'))).toBe('WRONGTYPE');
     expect(await code(() => cache.pushToList('h', 1))).toBe('WRONGTYPE');
     expect(await code(() => cache.getList('s'))).toBe('WRONGTYPE');
-    expect(await cache.getMany(['s', 'h', 'missing'])).toEqual(['text', null, null]);
+    expect(await cache.getMany(['s', 'h', 'missing'])).toEqual(['text', undefined, undefined]);
     await cache.set('h', 'now a string'); // SET replaces a key of any type
     expect(await cache.get('h')).toBe('now a string');
   });
 
   test('hashes: set, get, get all, delete a field; an emptied hash is gone', async () => {
-    expect(await cache.setHash('h', 'a', { deep: [1] })).toBe(true);
-    expect(await cache.setHash('h', 'a', 2)).toBe(false);
-    expect(await cache.setHash('h', 'b', new Date(5))).toBe(true);
+    expect(await cache.setHash('h', { a: { deep: [1] } })).toBe(1);
+    expect(await cache.setHash('h', { a: 2 })).toBe(0);
+    expect(await cache.setHash('h', { b: new Date(5), c: 'new' })).toBe(2);
     expect(await cache.getHash('h', 'a')).toBe(2);
-    expect(await cache.getHash('h', 'zz')).toBeNull();
+    expect(await cache.getHash('h', 'zz')).toBeUndefined();
     expect(await cache.getAllHash('h')).toEqual({ a: 2, b: new Date(5) });
     expect(await cache.getAllHash('none')).toEqual({});
     expect(await cache.deleteHashField('h', 'a')).toBe(true);
@@ -288,14 +291,14 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     expect(await cache.getList('l')).toEqual(['b', 2, { c: 3 }]);
     expect([3599, 3600]).toContain(await cache.getTtl('l'));
     expect(await cache.pushToList('l', 'end')).toBe(4);
-    expect(await cache.pushToList('l', 'start', true)).toBe(5);
+    expect(await cache.pushToList('l', 'start', { side: 'left' })).toBe(5);
     expect(await cache.getList('l')).toEqual(['start', 'b', 2, { c: 3 }, 'end']);
     expect(await cache.popFromList('l')).toBe('end');
-    expect(await cache.popFromList('l', true)).toBe('start');
+    expect(await cache.popFromList('l', { side: 'left' })).toBe('start');
     await cache.setWithList('l', ['only']);
     expect(await cache.getList('l')).toEqual(['only']);
     expect(await cache.popFromList('l')).toBe('only');
-    expect(await cache.popFromList('l')).toBeNull();
+    expect(await cache.popFromList('l')).toBeUndefined();
     expect(await cache.exists('l')).toBe(false);
     await cache.setWithList('l2', ['x']);
     await cache.setWithList('l2', []);
@@ -323,8 +326,8 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
   });
 
   test('getMany and setMany', async () => {
-    await cache.setMany({ a: 1, b: 'two', c: [3] }, 50);
-    expect(await cache.getMany(['c', 'x', 'a', 'b'])).toEqual([[3], null, 1, 'two']);
+    await cache.setMany({ a: 1, b: 'two', c: [3] }, { ttlSeconds: 50 });
+    expect(await cache.getMany(['c', 'x', 'a', 'b'])).toEqual([[3], undefined, 1, 'two']);
     expect([49, 50]).toContain(await cache.getTtl('b'));
     expect(await cache.getMany([])).toEqual([]);
   });
@@ -336,7 +339,7 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       await sleep(30);
       return { loaded: calls };
     };
-    const results = await Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('lazy', loader, 60)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('lazy', loader, { ttlSeconds: 60 })));
     expect(calls).toBe(1);
     expect(results.every((r) => r.loaded === 1)).toBe(true);
     expect(await cache.getOrSet('lazy', loader)).toEqual({ loaded: 1 });
@@ -355,14 +358,17 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       [() => cache.set('k', cyclic), 'value.self'],
       [() => cache.set('k', new (class Thing {})()), 'value'],
       [() => cache.set('k', undefined), 'value'],
-      [() => cache.set('k', 1, 0), 'ttlSeconds'],
-      [() => cache.set('k', 1, -5), 'ttlSeconds'],
-      [() => cache.set('k', 1, Number.NaN), 'ttlSeconds'],
-      [() => cache.set('k', 1, 1.5), 'ttlSeconds'],
-      [() => cache.increment('k', 1.5), 'amount'],
-      [() => cache.increment('k', Number.NaN), 'amount'],
+      [() => cache.set('k', 1, { ttlSeconds: 0 }), 'options.ttlSeconds'],
+      [() => cache.set('k', 1, { ttlSeconds: -5 }), 'options.ttlSeconds'],
+      [() => cache.set('k', 1, 60 as never), 'options'],
+      [() => cache.set('k', 1, { ttlSeconds: Number.NaN }), 'options.ttlSeconds'],
+      [() => cache.set('k', 1, { ttlSeconds: 1.5 }), 'options.ttlSeconds'],
+      [() => cache.increment('k', { by: 1.5 }), 'options.by'],
+      [() => cache.increment('k', { by: Number.NaN }), 'options.by'],
+      [() => cache.pushToList('k', 1, { side: 'top' as never }), 'options.side'],
       [() => cache.decrement('k', '2' as never), 'amount'],
-      [() => cache.setHash('k', '', 1), 'field'],
+      [() => cache.setHash('k', { '': 1 }), 'fields'],
+      [() => cache.setHash('k', {}), 'fields'],
       [() => cache.setWithList('k', [1, () => 2]), 'values[1]'],
       [() => cache.setTtl('k', 0), 'ttlSeconds'],
       [() => cache.keysMatching(''), 'pattern'],
@@ -375,7 +381,7 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       [() => cache.get('\ud800'), 'key'],
       [() => cache.getOrSet('x\udc00y', () => 1), 'key'],
       [() => cache.increment('\u0000'), 'key'],
-      [() => cache.setHash('k', 'f\u0000', 1), 'field'],
+      [() => cache.setHash('k', { 'f\u0000': 1 }), 'fields'],
       [() => cache.getHash('k', '\udfff'), 'field'],
       [() => cache.deleteHashField('k', '\u0000'), 'field'],
       [() => cache.getMany(['a', 'b', 'c', 'd\ud83d']), 'keys[3]'],
@@ -453,13 +459,13 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       if (typeof value === 'number') expect(Object.is(back, value), text).toBe(true);
     }
     expect(await cache.exists(`py${PLATFORM_JSON.findIndex(([t]) => t === 'null')}`)).toBe(true);
-    expect(await cache.getMany(['py0', 'py1', 'missing'])).toEqual(['hello', 42, null]);
+    expect(await cache.getMany(['py0', 'py1', 'missing'])).toEqual(['hello', 42, undefined]);
     await engine.raw.hset(`${prefix}h`, 'f', Buffer.from('"caf\\u00e9"'));
     await engine.raw.rpush(`${prefix}l`, Buffer.from('"hello"'), Buffer.from('{"a": 1}'));
     expect(await cache.getAllHash('h')).toEqual({ f: 'café' });
     expect(await cache.getHash('h', 'f')).toBe('café');
     expect(await cache.getList('l')).toEqual(['hello', { a: 1 }]);
-    expect(await cache.popFromList('l', true)).toBe('hello');
+    expect(await cache.popFromList('l', { side: 'left' })).toBe('hello');
   });
 
   test('text that is neither JSON nor ours reads back as the raw string', async () => {

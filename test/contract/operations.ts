@@ -69,7 +69,7 @@ export function operationsContract(engine: SqlEngine): void {
   });
 
   test('pipeline runs: start, complete, fail, get, listRecent', async () => {
-    const id = await ctx.pipelineRuns.start({ trigger: 'cron' });
+    const id = await ctx.pipelineRuns.start({ metadata: { trigger: 'cron' } });
     expect(await ctx.pipelineRuns.get(id)).toMatchObject({
       status: 'in_progress',
       completedAt: null,
@@ -103,8 +103,8 @@ export function operationsContract(engine: SqlEngine): void {
     });
 
     expect((await ctx.pipelineRuns.listRecent()).map((r) => r.id)).toEqual([failed, id]);
-    expect((await ctx.pipelineRuns.listRecent(10, 'completed')).map((r) => r.id)).toEqual([id]);
-    expect(await ctx.pipelineRuns.listRecent(1)).toHaveLength(1);
+    expect((await ctx.pipelineRuns.listRecent({ limit: 10, status: 'completed' })).map((r) => r.id)).toEqual([id]);
+    expect(await ctx.pipelineRuns.listRecent({ limit: 1 })).toHaveLength(1);
     const missing = '00000000-0000-4000-8000-000000000003';
     expect(await ctx.pipelineRuns.complete(missing)).toBe(false);
     expect(await ctx.pipelineRuns.get(missing)).toBeNull();
@@ -124,7 +124,7 @@ export function operationsContract(engine: SqlEngine): void {
           ctx.pipelineRuns.complete('00000000-0000-4000-8000-000000000003', { status: 'exploded' as never }),
         'result.status',
       ],
-      [() => ctx.pipelineRuns.listRecent(0), 'limit'],
+      [() => ctx.pipelineRuns.listRecent({ limit: 0 }), 'options.limit'],
       [() => ctx.pipelineRuns.get('run-1'), 'id'],
     ];
     for (const [call, field] of cases) {

@@ -71,7 +71,7 @@ export function topicContract(engine: SqlEngine): void {
     await ctx.topics.save(aTopic({ keywords: ['sports'] }));
     const c = await ctx.topics.save(aTopic({ keywords: ['ai'] }));
     expect(new Set((await ctx.topics.getByKeyword('ai')).map((t) => t.id))).toEqual(new Set([a, c]));
-    expect(await ctx.topics.getByKeyword('ai', 1)).toHaveLength(1);
+    expect(await ctx.topics.getByKeyword('ai', { limit: 1 })).toHaveLength(1);
     expect(await ctx.topics.getByKeyword('none')).toEqual([]);
   });
 
@@ -120,7 +120,7 @@ export function topicContract(engine: SqlEngine): void {
       [() => ctx.topics.save(aTopic({ title: '' })), 'topic.title'],
       [() => ctx.topics.save(aTopic({ summary: 'nul\u0000byte' })), 'topic.summary'],
       [() => ctx.topics.search({ limit: 5000 }), 'search.limit'],
-      [() => ctx.topics.getByKeyword('', 10), 'keyword'],
+      [() => ctx.topics.getByKeyword('', { limit: 10 }), 'keyword'],
       [() => ctx.topics.addItems('00000000-0000-4000-8000-000000000002', ['bad']), 'itemIds[0]'],
       [() => ctx.topics.listItems('00000000-0000-4000-8000-000000000002', { limit: -1 }), 'paging.limit'],
     ];

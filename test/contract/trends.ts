@@ -209,7 +209,7 @@ export function trendContract(engine: SqlEngine): void {
 
   test('getTopTrends orders by rank then score, with optional category and dateFrom', async () => {
     const all = await seed();
-    const top = await ctx.trends.getTopTrends(5);
+    const top = await ctx.trends.getTopTrends({ limit: 5 });
     expect(top.map((t) => t.id)).toEqual(
       [...all]
         .sort(byRank)
@@ -222,7 +222,7 @@ export function trendContract(engine: SqlEngine): void {
       .sort(byRank)
       .slice(0, 3)
       .map((t) => t.id);
-    expect((await ctx.trends.getTopTrends(3, 'Sports', from)).map((t) => t.id)).toEqual(expected);
+    expect((await ctx.trends.getTopTrends({ limit: 3, category: 'Sports', dateFrom: from })).map((t) => t.id)).toEqual(expected);
   });
 
   test('malformed ids, bad filters and out-of-range limits are ValidationErrors before any SQL', async () => {
@@ -237,7 +237,7 @@ export function trendContract(engine: SqlEngine): void {
       [() => ctx.trends.search({ minScore: Number.NaN }), 'filter.minScore'],
       [() => ctx.trends.search({ dateFrom: 'yesterday' }), 'filter.dateFrom'],
       [() => ctx.trends.search({ colour: 'red' } as never), 'filter'],
-      [() => ctx.trends.getTopTrends(0), 'limit'],
+      [() => ctx.trends.getTopTrends({ limit: 0 }), 'options.limit'],
       [() => ctx.trends.save({ ...aTrend('00000000-0000-4000-8000-000000000000'), rank: 0 }), 'trend.rank'],
       [
         () => ctx.trends.save({ ...aTrend('00000000-0000-4000-8000-000000000000'), title: 'x'.repeat(501) }),

@@ -169,9 +169,9 @@ export function vectorContract(engine: VectorEngine): void {
 
   test('points: upsert, get, getMany, overwrite, delete, deleteMany, count', async () => {
     const r = repo({ name: 'points', dimensions: DIM, distance: 'euclid' });
-    expect(await r.upsert('a', [1, 2, 3, 4], { k: 'v', deep: { x: [1, null] } })).toBe(true);
+    expect(await r.upsert({ id: 'a', vector: [1, 2, 3, 4], metadata: { k: 'v', deep: { x: [1, null] } } })).toBeUndefined();
     expect(await r.get('a')).toEqual({ vector: [1, 2, 3, 4], metadata: { k: 'v', deep: { x: [1, null] } } });
-    await r.upsert('a', [4, 3, 2, 1]);
+    await r.upsert({ id: 'a', vector: [4, 3, 2, 1] });
     expect(await r.get('a')).toEqual({ vector: [4, 3, 2, 1], metadata: {} });
     expect(
       await r.upsertBatch([
@@ -209,7 +209,7 @@ export function vectorContract(engine: VectorEngine): void {
     }));
     await r.upsertBatch(awkward); // 24 records: the bulk path where an engine has one
     const single = repo({ name: 'batch_vs_single_one', dimensions: DIM, distance: 'euclid' });
-    for (const p of awkward) await single.upsert(p.id, p.vector, p.metadata);
+    for (const p of awkward) await single.upsert(p);
     const ids = awkward.map((p) => p.id);
     const [bulk, one] = [await r.getMany(ids), await single.getMany(ids)];
     expect(bulk).toEqual(one);
@@ -349,7 +349,7 @@ export function vectorContract(engine: VectorEngine): void {
       ['published', 'datetime'],
       ['flag', 'bool'],
     ] as const) {
-      await r.createPayloadIndex(field, type);
+      await r.createPayloadIndex(field, { type });
     }
     const q = [0.1, 0.2, -0.3, 0.4];
     const keep = (p: P) => (m(p).half as number) >= 3 && m(p).published! < '2026-11-20';
@@ -366,13 +366,15 @@ export function vectorContract(engine: VectorEngine): void {
 
   test('bad input is a ValidationError and nothing is written', async () => {
     const r = repo({ name: 'guarded', dimensions: DIM });
-    await r.upsert('ok', [1, 0, 0, 0]);
+    await r.upsert({ id: 'ok', vector: [1, 0, 0, 0] });
     const bad: [() => Promise<unknown>, string][] = [
-      [() => r.upsert('x', [1, 2, 3]), 'records[0].vector'],
-      [() => r.upsert('x', [1, 2, 3, Number.NaN]), 'records[0].vector[3]'],
-      [() => r.upsert('x', [1, 2, Number.POSITIVE_INFINITY, 0]), 'records[0].vector[2]'],
-      [() => r.upsert('x', [0, 0, 0, 0]), 'records[0].vector'],
-      [() => r.upsert('', [1, 2, 3, 4]), 'records[0].id'],
+      [() => r.upsert({ id: 'x', vector: [1, 2, 3] }), 'record.vector'],
+      [() => r.upsertBatch([{ id: 'x', vector: [1, 2, 3] }]), 'records[0].vector'],
+      [() => r.upsert({ id: 'x', vector: [1, 2, 3, Number.NaN] }), 'record.vector[3]'],
+      [() => r.upsert({ id: 'x', vector: [1, 2, Number.POSITIVE_INFINITY, 0] }), 'record.vector[2]'],
+      [() => r.upsert({ id: 'x', vector: [0, 0, 0, 0] }), 'record.vector'],
+      [() => r.upsert({ id: '', vector: [1, 2, 3, 4] }), 'record.id'],
+      [() => r.upsert('x' as never), 'record'],
       [
         () =>
           r.upsertBatch([
@@ -381,7 +383,7 @@ export function vectorContract(engine: VectorEngine): void {
           ]),
         'records[1].vector',
       ],
-      [() => r.upsert('x', [1, 1, 1, 1], { __trend_id: 'spoof' }), 'records[0].metadata'],
+      [() => r.upsert({ id: 'x', vector: [1, 1, 1, 1], metadata: { __trend_id: 'spoof' } }), 'record.metadata'],
       [() => r.search([1, 2, 3]), 'vector'],
       [() => r.search([1, 2, 3, 4], { limit: 0 }), 'options.limit'],
       [() => r.search([1, 2, 3, 4], { filter: { field: 'a-b', eq: 1 } }), 'options.filter'],
@@ -393,8 +395,8 @@ export function vectorContract(engine: VectorEngine): void {
         'options.filter',
       ],
       [() => r.count({ field: 'a', like: 'b' } as never), 'filter'],
-      [() => r.createPayloadIndex('bad field', 'keyword'), 'field'],
-      [() => r.createPayloadIndex('ok', 'geo' as never), 'type'],
+      [() => r.createPayloadIndex('bad field', { type: 'keyword' }), 'field'],
+      [() => r.createPayloadIndex('ok', { type: 'geo' as never }), 'options.type'],
     ];
     for (const [call, field] of bad) {
       const err = await call().then(

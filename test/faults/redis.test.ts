@@ -41,7 +41,7 @@ if (REDIS_URL) {
     });
 
     test('CLIENT KILL: calls fail fast or succeed, and succeed again by themselves', async () => {
-      await cache.set('k', 'before', 600);
+      await cache.set('k', 'before', { ttlSeconds: 600 });
       const admin = new Redis(REDIS_URL!);
       const list = (await admin.client('LIST')) as string;
       const ids = list
@@ -82,7 +82,7 @@ if (REDIS_URL) {
       try {
         for (let i = 0; i < 5; i++) {
           const t = Date.now();
-          expect(await outcome(cache.set('during', i, 60))).toBe('connection-error');
+          expect(await outcome(cache.set('during', i, { ttlSeconds: 60 }))).toBe('connection-error');
           expect(Date.now() - t).toBeLessThan(1500);
         }
       } finally {
@@ -91,7 +91,7 @@ if (REDIS_URL) {
       const started = Date.now();
       let result: unknown = 'connection-error';
       while (result !== 'ok' && Date.now() - started < 15_000) {
-        result = await outcome(cache.set('after', 1, 60));
+        result = await outcome(cache.set('after', 1, { ttlSeconds: 60 }));
         if (result !== 'ok') await new Promise((r) => setTimeout(r, 200));
       }
       expect(result).toBe('ok');

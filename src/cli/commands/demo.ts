@@ -175,7 +175,7 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items: numb
     );
 
     out.line(heading('Top trends'));
-    const top = await storage.trends.getTopTrends(5);
+    const top = await storage.trends.getTopTrends({ limit: 5 });
     out.line(
       table(
         ['rank', 'score', 'velocity', 'title'],
@@ -232,19 +232,13 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items: numb
     }
 
     out.line(heading('Cache'));
-    await storage.cache.set('demo:top-trend', { id: top[0]!.id, title: top[0]!.title }, 300);
+    await storage.cache.set('demo:top-trend', { id: top[0]!.id, title: top[0]!.title }, { ttlSeconds: 300 });
     const cached = await storage.cache.get<{ title: string }>('demo:top-trend');
     for (let i = 0; i < 3; i++) await storage.cache.increment('demo:views');
-    await storage.cache.setHash(
-      'demo:source-counts',
-      'reddit',
-      data.items.filter((i) => i.source === 'reddit').length,
-    );
-    await storage.cache.setHash(
-      'demo:source-counts',
-      'bbc',
-      data.items.filter((i) => i.source === 'bbc').length,
-    );
+    await storage.cache.setHash('demo:source-counts', {
+      reddit: data.items.filter((i) => i.source === 'reddit').length,
+      bbc: data.items.filter((i) => i.source === 'bbc').length,
+    });
     out.line(`get demo:top-trend → ${cached?.title}`);
     out.line(
       `counter demo:views → ${await storage.cache.get('demo:views')} (ttl ${await storage.cache.getTtl('demo:views')})`,

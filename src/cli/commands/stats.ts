@@ -8,7 +8,7 @@ export async function statsCommand(out: Out, opts: { days: number }): Promise<nu
     const days = opts.days;
     const counts = await storage.views.tableCounts();
     const perDay = await storage.views.itemsPerSourceAndDay({ days });
-    const top = await storage.trends.getTopTrends(5);
+    const top = await storage.trends.getTopTrends({ limit: 5 });
     const cacheKeys = (await storage.cache.keysMatching('*')).length;
     let vectors: { collection: string; points: number }[] | { error: string };
     try {

@@ -1,0 +1,20 @@
+/**
+ * The zod schemas the repositories validate with, as API: validate input ahead of a call (the CLI's
+ * import checks each line with `schemas.processedItem` before batching), or derive a form from
+ * them. Parsing with them gives exactly what the repositories would accept.
+ *
+ * @example
+ * ```ts
+ * const result = schemas.processedItem.safeParse(JSON.parse(line));
+ * if (!result.success) console.error(result.error.issues[0]?.message); // a ZodError, not a ValidationError
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  metricsSchema as metrics,
+  processedItemSchema as processedItem,
+  topicSchema as topic,
+  trendFilterSchema as trendFilter,
+  trendSchema as trend,
+} from './domain/models.js';
