@@ -152,7 +152,10 @@ async function cacheCheck(config: CacheConfig): Promise<string> {
  * for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
  * ```
  */
-export async function checkHealth(config: StorageConfig, timeoutMs = 5000): Promise<HealthReport> {
+export async function checkHealth(
+  config: StorageConfig,
+  { timeoutMs = 5000 }: { timeoutMs?: number } = {},
+): Promise<HealthReport> {
   let db: Database | undefined;
   // The timeout is for a server that does not answer; an embedded engine always does, it may only
   // take longer to boot (extensions load from disk) on a busy machine.

@@ -62,7 +62,7 @@ export type { TopicPatch, TopicRepository, TopicSearch } from './repositories/to
 export type { TopTrendsOptions, TrendPatch, TrendRepository } from './repositories/trends.js';
 export { PurgeError, type PurgeOptions, type PurgeReport } from './retention.js';
 export * as schemas from './schemas.js';
-export type { Database, Executor, Row } from './sql/executor.js';
+export type { CopyTarget, Database, Executor, Row } from './sql/executor.js';
 export type { AppliedMigration, Migration, MigrationStatus } from './sql/migrate.js';
 export { migrate, migrationStatus } from './sql/migrate.js';
 export { type CreateStorageOptions, createStorage, type Storage, type Transaction } from './storage.js';

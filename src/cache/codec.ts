@@ -164,7 +164,7 @@ export function decode(raw: Stored | null, key: string, part?: string): unknown 
     // Pickle protocols 2–5 open with PROTO (0x80) and the protocol number; no UTF-8 text starts
     // with 0x80, so this cannot be a string anyone stored.
     if (raw[0] === 0x80 && raw.length > 1 && raw[1]! >= 2 && raw[1]! <= 5) {
-      throw new PickledValueError(key, raw, part);
+      throw new PickledValueError(key, raw, { part });
     }
     raw = raw.toString('utf8');
   }

@@ -47,7 +47,7 @@ export class PickledValueError extends StorageError {
   readonly bytes: Buffer;
 
   /** `part` narrows the place: `field "f"` of a hash, `element 2` of a list. */
-  constructor(key: string, bytes: Buffer, part?: string) {
+  constructor(key: string, bytes: Buffer, { part }: { part?: string } = {}) {
     super(
       `cache key ${JSON.stringify(key)}${part ? ` (${part})` : ''} holds a Python pickle (protocol ${bytes[1]}), ` +
         'which is never unpickled; the writer must store JSON',

@@ -3,6 +3,12 @@ import { StorageError } from '../domain/errors.js';
 /** One result row: column name → value as the driver decoded it. */
 export type Row = Record<string, unknown>;
 
+/** Where a binary COPY goes: identifiers the library built, never caller text. */
+export interface CopyTarget {
+  table: string;
+  columns: readonly string[];
+}
+
 /**
  * The only thing repositories know about a database. Two adapters implement it:
  * PGlite (embedded, one connection) and `pg` (a pool of server connections).
@@ -37,10 +43,10 @@ export interface Executor {
    *
    * @example
    * ```ts
-   * await storage.db.copyIn('notes', ['id', 'body'], bytes); // PostgreSQL's binary COPY format
+   * await storage.db.copyIn({ table: 'notes', columns: ['id', 'body'] }, bytes); // binary COPY format
    * ```
    */
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
+  copyIn(target: CopyTarget, data: Uint8Array): Promise<void>;
   /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws (the
    * error `fn` threw comes back unchanged). Every call made while `fn` runs joins the

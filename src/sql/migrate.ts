@@ -122,7 +122,10 @@ async function lockAndRead(tx: Executor): Promise<AppliedMigration[]> {
  * console.log(`schema version ${applied.length}, ${pending.length} pending`);
  * ```
  */
-export async function migrationStatus(db: Executor, migrations = loadMigrations()): Promise<MigrationStatus> {
+export async function migrationStatus(
+  db: Executor,
+  { migrations = loadMigrations() }: { migrations?: Migration[] } = {},
+): Promise<MigrationStatus> {
   const applied = await readApplied(db);
   verify(applied, migrations);
   return { applied, pending: migrations.slice(applied.length) };
@@ -146,7 +149,7 @@ export async function migrate(
   options: { migrations?: Migration[]; onApply?: (m: Migration) => void } = {},
 ): Promise<Migration[]> {
   const migrations = options.migrations ?? loadMigrations();
-  const { pending } = await migrationStatus(db, migrations);
+  const { pending } = await migrationStatus(db, { migrations });
   const done: Migration[] = [];
   for (const m of pending) {
     const appliedNow = await db.transaction(async (tx) => {

@@ -4,7 +4,15 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConnectionError, StorageError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
-import { backoff, type Database, type Executor, isRetryable, MAX_ATTEMPTS, type Row } from './executor.js';
+import {
+  backoff,
+  type CopyTarget,
+  type Database,
+  type Executor,
+  isRetryable,
+  MAX_ATTEMPTS,
+  type Row,
+} from './executor.js';
 import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
 
 export interface PgOptions {
@@ -57,7 +65,7 @@ class ClientExecutor implements Executor {
     await this.query(script);
   }
 
-  async copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+  async copyIn({ table, columns }: CopyTarget, data: Uint8Array): Promise<void> {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
     try {
       const sink = this.client.query(
@@ -171,10 +179,10 @@ export class PgDatabase implements Database {
     await this.query(script);
   }
 
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+  copyIn(target: CopyTarget, data: Uint8Array): Promise<void> {
     const scope = activeScope(this);
-    if (scope) return scope.executor.copyIn(table, columns, data);
-    return this.transaction((tx) => tx.copyIn(table, columns, data));
+    if (scope) return scope.executor.copyIn(target, data);
+    return this.transaction((tx) => tx.copyIn(target, data));
   }
 
   async transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {

@@ -4,7 +4,15 @@ import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { lockDataDir } from './data-dir-lock.js';
 import { mapDriverError } from './errors.js';
-import { backoff, type Database, type Executor, isRetryable, MAX_ATTEMPTS, type Row } from './executor.js';
+import {
+  backoff,
+  type CopyTarget,
+  type Database,
+  type Executor,
+  isRetryable,
+  MAX_ATTEMPTS,
+  type Row,
+} from './executor.js';
 import { activeScope, inNewScope, savepoint } from './tx-scope.js';
 
 export interface PGliteOptions {
@@ -95,7 +103,7 @@ export class PGliteDatabase implements Database {
     });
   }
 
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
+  copyIn({ table, columns }: CopyTarget, data: Uint8Array): Promise<void> {
     // PGlite reads COPY input from a blob it mounts at /dev/blob.
     return this.#exclusive(async () => {
       try {

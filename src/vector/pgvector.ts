@@ -281,7 +281,7 @@ export class PgVectorRepository implements VectorRepository {
             { vector: r.vector },
             { jsonb: JSON.stringify(r.metadata) },
           ]);
-          await tx.copyIn(stage, ['id', 'embedding', 'metadata'], encodeBinaryCopy(rows));
+          await tx.copyIn({ table: stage, columns: ['id', 'embedding', 'metadata'] }, encodeBinaryCopy(rows));
           await tx.query(
             `INSERT INTO ${this.#table} (id, embedding, metadata) SELECT id, embedding, metadata FROM ${stage} ORDER BY id ${upsert}`,
           );

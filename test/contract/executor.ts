@@ -243,14 +243,15 @@ export function executorContract(engine: SqlEngine): void {
       ['emoji 🚀 and ünïcode', { text: 'tab\there' }],
     ] as const;
     await t.db.copyIn(
-      'copied',
-      ['id', 'doc'],
+      { table: 'copied', columns: ['id', 'doc'] },
       encodeBinaryCopy(rows.map(([id, doc]) => [{ text: id }, { jsonb: JSON.stringify(doc) }])),
     );
     const back = await t.db.query<{ id: string; doc: unknown }>('SELECT id, doc FROM copied ORDER BY id');
     expect(back).toEqual([...rows].map(([id, doc]) => ({ id, doc })).sort((a, b) => (a.id < b.id ? -1 : 1)));
     const truncated = encodeBinaryCopy([[{ text: 'x' }, { jsonb: '{}' }]]).slice(0, -4);
-    await expect(t.db.copyIn('copied', ['id', 'doc'], truncated)).rejects.toBeInstanceOf(StorageError);
+    await expect(t.db.copyIn({ table: 'copied', columns: ['id', 'doc'] }, truncated)).rejects.toBeInstanceOf(
+      StorageError,
+    );
     expect(await t.db.query('SELECT 1 FROM copied')).toHaveLength(rows.length);
   });
 }

@@ -4,7 +4,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { describe } from 'vitest';
 import { validate } from '../../src/domain/validate.js';
-import type { Database, Executor, Row } from '../../src/sql/executor.js';
+import type { CopyTarget, Database, Executor, Row } from '../../src/sql/executor.js';
 import { migrate } from '../../src/sql/migrate.js';
 import { PGliteDatabase, PLATFORM_EXTENSIONS } from '../../src/sql/pglite.js';
 import { type PgVectorOptions, PgVectorRepository } from '../../src/vector/pgvector.js';
@@ -83,8 +83,8 @@ class Tracing implements Executor {
     return this.inner.exec(script);
   }
 
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void> {
-    return this.inner.copyIn(table, columns, data);
+  copyIn(target: CopyTarget, data: Uint8Array): Promise<void> {
+    return this.inner.copyIn(target, data);
   }
 
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {

@@ -4,7 +4,7 @@ import { color, fail, type Out, ok } from '../output.js';
 
 /** The platform's health check; exit code 1 when any check fails. */
 export async function verifyCommand(out: Out, opts: { timeout: number }): Promise<number> {
-  const report = await checkHealth(resolveConfig(), opts.timeout * 1000);
+  const report = await checkHealth(resolveConfig(), { timeoutMs: opts.timeout * 1000 });
   for (const c of report.checks)
     out.line(c.ok ? ok(`${c.name}: ${c.detail}`) : fail(`${c.name}: ${c.detail}`));
   out.line(
