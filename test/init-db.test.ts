@@ -110,7 +110,11 @@ describeServer('the application role from init-db.sql (least privilege)', () => 
       } finally {
         await owner.close();
       }
-      const storage = await createStorage({ databaseUrl: asRole(url, role), redis: false });
+      const storage = await createStorage({
+        databaseUrl: asRole(url, role),
+        redis: false,
+        vectorIndexThreshold: 3,
+      });
       try {
         expect((await storage.migrationStatus()).pending).toEqual([]);
         const { ids } = await storage.items.saveBatch([
@@ -140,6 +144,13 @@ describeServer('the application role from init-db.sql (least privilege)', () => 
         if (vectorsHere) {
           const v = storage.vectors({ name: 'app_vecs', dimensions: 3 });
           await v.upsert({ id: 'p1', vector: [1, 0, 0], metadata: { k: 'v' } });
+          expect((await v.search([1, 0, 0], { limit: 1 }))[0]!.id).toBe('p1');
+          // Past the index threshold (3 here) the role may not build the HNSW index (it does not own
+          // the table): the writes still succeed and searches stay exact.
+          for (let i = 0; i < 3; i++) {
+            await v.upsertBatch([2, 3].map((n) => ({ id: `p${i}${n}`, vector: [n, i, 1] })));
+          }
+          expect(await v.count()).toBe(7);
           expect((await v.search([1, 0, 0], { limit: 1 }))[0]!.id).toBe('p1');
         }
       } finally {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { StorageError, ValidationError } from '../domain/errors.js';
+import { PermissionDeniedError, StorageError, ValidationError } from '../domain/errors.js';
 import type { JsonObject, VectorMatch } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
 import { encodeBinaryCopy } from '../sql/copy-binary.js';
@@ -79,6 +79,8 @@ export class PgVectorRepository implements VectorRepository {
   readonly #exactBelow: number;
   #ready: Promise<void> | undefined;
   #indexed = false;
+  /** This role was refused building the index (not the table's owner): do not try on every write. */
+  #mayNotIndex = false;
 
   constructor(
     private readonly db: Executor,
@@ -289,8 +291,16 @@ export class PgVectorRepository implements VectorRepository {
         }
       });
     }
-    if (!this.#indexed && this.#threshold > 0 && (await this.count()) >= this.#threshold)
-      await this.buildIndex();
+    if (!this.#indexed && !this.#mayNotIndex && this.#threshold > 0 && (await this.count()) >= this.#threshold) {
+      try {
+        await this.buildIndex();
+      } catch (err) {
+        // An application role without ownership of the table cannot build the index; the points are
+        // stored and searches stay exact until the owner builds it. Not an error of this upsert.
+        if (!(err instanceof PermissionDeniedError)) throw err;
+        this.#mayNotIndex = true;
+      }
+    }
     return checked.length;
   }
 
