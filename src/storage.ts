@@ -28,6 +28,18 @@ import { type CollectionOptions, collectionOptionsSchema, type VectorRepository 
 export interface Transaction extends Repositories {
   /** The executor of this transaction, for SQL of your own that commits or rolls back with it. */
   readonly db: Executor;
+  /**
+   * A nested transaction: a savepoint that rolls back alone when `fn` throws, leaving the outer
+   * transaction usable. Nested transactions started side by side run one after the other.
+   *
+   * @example
+   * ```ts
+   * await storage.transaction(async (tx) => {
+   *   await tx.transaction((inner) => inner.items.save(item)).catch(() => undefined); // undone alone
+   * });
+   * ```
+   */
+  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
 }
 
 /**
@@ -192,6 +204,12 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     throw err;
   }
   const vectorStores = new Map<string, VectorRepository>();
+  // Every repository over one transaction's executor; a nested transaction is a savepoint.
+  const bind = (tx: Executor): Transaction => ({
+    ...createRepositories(tx, options),
+    db: tx,
+    transaction: (fn) => tx.transaction((inner) => fn(bind(inner))),
+  });
   const storage: Storage = {
     ...createRepositories(db, options),
     vectors(collection = {}) {
@@ -210,7 +228,7 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     config,
     db,
     cache,
-    transaction: (fn) => db.transaction((tx) => fn({ ...createRepositories(tx, options), db: tx })),
+    transaction: (fn) => db.transaction((tx) => fn(bind(tx))),
     purgeItems: (opts) => purgeItems(storage, opts),
     migrate: (opts = {}) => migrate(db, opts),
     migrationStatus: () => migrationStatus(db),

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createStorage, type Storage } from '../src/storage.js';
+import { StorageError } from '../src/domain/errors.js';
+import { createStorage, type Storage, type Transaction } from '../src/storage.js';
 import { describeEachEngine, type SqlEngine } from './support/engines.js';
 import { anItem, aTopic, aTrend, NOW } from './support/fixtures.js';
 
@@ -38,6 +39,35 @@ function storageSuite(engine: SqlEngine): void {
     ).rejects.toThrow('abort');
     expect(await storage.topics.get(topicId)).toBeNull();
     expect(await storage.trends.count({ q: 'doomed' })).toBe(0);
+  });
+
+  test('tx.transaction is a savepoint with every repository; a failing one is undone alone', async () => {
+    const kept = await storage.transaction(async (tx) => {
+      const topicId = await tx.topics.save(aTopic({ title: 'outer keeps' }));
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.items.save(anItem('nested-doomed'));
+          throw new Error('inner fails');
+        }),
+      ).rejects.toThrow('inner fails');
+      await tx.transaction((inner) => inner.items.save(anItem('nested-kept')));
+      return topicId;
+    });
+    expect(await storage.topics.get(kept)).not.toBeNull();
+    expect(await storage.items.getBySourceId('reddit', 'post-nested-doomed')).toBeNull();
+    expect(await storage.items.getBySourceId('reddit', 'post-nested-kept')).not.toBeNull();
+  });
+
+  test('a transaction handle used after its transaction ended refuses, on both engines', async () => {
+    let leaked: Transaction | undefined;
+    await storage.transaction(async (tx) => {
+      leaked = tx;
+    });
+    const err = await leaked!.items.save(anItem('after-the-end')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toMatch(/transaction has ended/);
+    await expect(leaked!.db.query('SELECT 1')).rejects.toThrow(/transaction has ended/);
+    expect(await storage.items.getBySourceId('reddit', 'post-after-the-end')).toBeNull();
   });
 
   test('a transaction that resolves commits every repository’s writes', async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Extensions, PGlite } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
+import { StorageError } from '../domain/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { mapDriverError } from './errors.js';
 import {
@@ -30,6 +31,36 @@ export interface PGliteOptions {
  * Any PGlite a migration runs on needs them.
  */
 export const PLATFORM_EXTENSIONS: Extensions = { uuid_ossp, pgcrypto };
+
+const ENDED = 'this transaction has ended; use the storage handle instead';
+
+/**
+ * The `tx` a PGlite transaction hands its callback. Inside the transaction it is the database
+ * itself (calls run at once, in the transaction's scope); once the transaction is over it refuses
+ * work, as the server engine's does, instead of quietly autocommitting.
+ */
+class PGliteTransaction implements Executor {
+  readonly engine = 'pglite' as const;
+  ended = false;
+
+  constructor(private readonly db: PGliteDatabase) {}
+
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.ended ? Promise.reject(new StorageError(ENDED)) : this.db.query<T>(text, params);
+  }
+
+  exec(script: string): Promise<void> {
+    return this.ended ? Promise.reject(new StorageError(ENDED)) : this.db.exec(script);
+  }
+
+  copyIn(target: CopyTarget, data: Uint8Array): Promise<void> {
+    return this.ended ? Promise.reject(new StorageError(ENDED)) : this.db.copyIn(target, data);
+  }
+
+  transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
+    return this.ended ? Promise.reject(new StorageError(ENDED)) : this.db.transaction(fn);
+  }
+}
 
 /**
  * PGlite has one connection. A mutex gives each top-level query or transaction the
@@ -122,19 +153,22 @@ export class PGliteDatabase implements Database {
 
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
     const scope = activeScope(this);
-    if (scope) return savepoint(scope, () => fn(this));
+    if (scope) return savepoint(scope, () => fn(scope.executor));
     return this.#exclusive(async () => {
       for (let attempt = 1; ; attempt++) {
+        const tx = new PGliteTransaction(this);
         try {
-          return await inNewScope(this, this, async () => {
+          return await inNewScope(this, tx, async () => {
             await this.#query('BEGIN');
             try {
-              const result = await fn(this);
+              const result = await fn(tx);
               await this.#query('COMMIT');
               return result;
             } catch (err) {
               await this.#query('ROLLBACK').catch(() => undefined);
               throw err;
+            } finally {
+              tx.ended = true;
             }
           });
         } catch (err) {
