@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { checkTtl } from './cache/types.js';
 import { ValidationError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import type { PgOptions } from './sql/pg.js';
@@ -236,16 +237,15 @@ function fromUrl(url: string): Partial<PgOptions> {
 }
 
 function fromEnv(env: Record<string, string | undefined>): Partial<PgOptions> | undefined {
-  if (env.DATABASE_URL) return { ...fromUrl(env.DATABASE_URL), ...poolFromEnv(env) };
+  if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL);
   if (!env.POSTGRES_HOST) return undefined;
   return {
     host: env.POSTGRES_HOST,
-    ...stripUndefined({ port: intVar(env, 'POSTGRES_PORT') }),
+    ...stripUndefined({ port: portVar(env, 'POSTGRES_PORT') }),
     ...(env.POSTGRES_DB ? { database: env.POSTGRES_DB } : {}),
     ...(env.POSTGRES_USER ? { user: env.POSTGRES_USER } : {}),
     password: env.POSTGRES_PASSWORD,
     ssl: sslFromMode(env.POSTGRES_SSLMODE),
-    ...poolFromEnv(env),
   };
 }
 
@@ -255,6 +255,14 @@ function intVar(env: Record<string, string | undefined>, name: string): number |
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw.trim())) throw new ValidationError(name, `must be a whole number, not "${raw}"`);
   return Number(raw);
+}
+
+/** A TCP port variable (1–65535), or undefined when unset. */
+function portVar(env: Record<string, string | undefined>, name: string): number | undefined {
+  const port = intVar(env, name);
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new ValidationError(name, 'must be a port, 1 to 65535');
+  return port;
 }
 
 function poolFromEnv(env: Record<string, string | undefined>): Partial<PgOptions> {
@@ -282,17 +290,24 @@ function poolFromEnv(env: Record<string, string | undefined>): Partial<PgOptions
  */
 export function resolveConfig(options: StorageOptions = {}): StorageConfig {
   const env = options.env ?? loadEnv();
-  const explicit =
+  // Where the server is comes from one place (the URL, `postgres.host`, or the environment); the
+  // pool and timeout settings are resolved one by one: options, then POSTGRES_* variables.
+  const where =
     options.databaseUrl !== undefined
-      ? { ...fromUrl(options.databaseUrl), ...options.postgres }
+      ? fromUrl(options.databaseUrl)
       : options.postgres?.host
-        ? options.postgres
-        : undefined;
-  const server = explicit ?? (options.dataDir !== undefined ? undefined : fromEnv(env));
+        ? {}
+        : options.dataDir !== undefined
+          ? undefined
+          : fromEnv(env);
+  const server = where && { ...where, ...poolFromEnv(env), ...stripUndefined(options.postgres ?? {}) };
   const vector = vectorConfig(options, env);
   const cache = cacheConfig(options, env);
   if (server) {
-    const parsed = validate(pgOptionsSchema, { ...PG_DEFAULTS, ...stripUndefined(server) }, 'postgres');
+    const given = stripUndefined(server);
+    // A pool capped below the default minimum gets a minimum that fits it.
+    const poolMin = given.poolMin ?? Math.min(PG_DEFAULTS.poolMin, given.poolMax ?? PG_DEFAULTS.poolMin);
+    const parsed = validate(pgOptionsSchema, { ...PG_DEFAULTS, poolMin, ...given }, 'postgres');
     return { database: { kind: 'postgres', ...parsed }, vector, cache };
   }
   const dataDir = options.dataDir !== undefined ? options.dataDir : (env.TREND_DATA_DIR ?? DEFAULT_DATA_DIR);
@@ -327,16 +342,16 @@ const nodeList = z
  */
 function cacheConfig(options: StorageOptions, env: Record<string, string | undefined>): CacheConfig {
   const prefix = options.cachePrefix ?? env.CACHE_PREFIX ?? 'trend:';
-  const defaultTtlSeconds = options.cacheTtlSeconds ?? intVar(env, 'CACHE_DEFAULT_TTL') ?? 3600;
-  if (!Number.isInteger(defaultTtlSeconds) || defaultTtlSeconds < 1) {
-    throw new ValidationError('cacheTtlSeconds', 'must be a whole number of seconds > 0');
-  }
+  const defaultTtlSeconds =
+    options.cacheTtlSeconds !== undefined
+      ? checkTtl(options.cacheTtlSeconds, 'cacheTtlSeconds')
+      : checkTtl(intVar(env, 'CACHE_DEFAULT_TTL') ?? 3600, 'CACHE_DEFAULT_TTL');
   const fromEnvironment =
     env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_HOST
       ? {
           url:
             env.REDIS_URL ||
-            (env.REDIS_HOST ? `redis://${env.REDIS_HOST}:${intVar(env, 'REDIS_PORT') ?? 6379}` : undefined),
+            (env.REDIS_HOST ? `redis://${env.REDIS_HOST}:${portVar(env, 'REDIS_PORT') ?? 6379}` : undefined),
           clusterNodes: env.REDIS_CLUSTER_NODES,
           password: env.REDIS_PASSWORD,
           commandTimeoutMs: intVar(env, 'REDIS_COMMAND_TIMEOUT_MS'),
@@ -387,7 +402,7 @@ function vectorConfig(options: StorageOptions, env: Record<string, string | unde
     ? { url: env.QDRANT_URL, apiKey: env.QDRANT_API_KEY, timeoutMs: env.QDRANT_TIMEOUT_MS }
     : env.QDRANT_HOST
       ? {
-          url: `http://${env.QDRANT_HOST}:${intVar(env, 'QDRANT_PORT') ?? 6333}`,
+          url: `http://${env.QDRANT_HOST}:${portVar(env, 'QDRANT_PORT') ?? 6333}`,
           apiKey: env.QDRANT_API_KEY,
           timeoutMs: env.QDRANT_TIMEOUT_MS,
         }

@@ -71,6 +71,24 @@ test('precedence is per setting: choosing the database never hides REDIS_* or QD
   expect(c.vector).toMatchObject({ kind: 'qdrant', url: 'http://mine:1' });
 });
 
+test('pool and timeout settings resolve one by one, whichever place named the server', () => {
+  const env = { POSTGRES_STATEMENT_TIMEOUT_MS: '1234', POSTGRES_POOL_MAX: '7' };
+  expect(resolveConfig({ databaseUrl: 'postgres://u@h/db', env }).database).toMatchObject({
+    statementTimeoutMs: 1234,
+    poolMax: 7,
+  });
+  expect(
+    resolveConfig({ databaseUrl: 'postgres://u@h/db', postgres: { poolMax: 3 }, env }).database,
+  ).toMatchObject({ statementTimeoutMs: 1234, poolMax: 3 });
+  // `postgres` without a host tunes the server the environment names.
+  expect(
+    resolveConfig({ postgres: { poolMax: 5 }, env: { DATABASE_URL: 'postgres://u@envhost/db' } }).database,
+  ).toMatchObject({ host: 'envhost', poolMax: 5 });
+  expect(() =>
+    resolveConfig({ databaseUrl: 'postgres://u@h/db', env: { POSTGRES_POOL_MAX: 'abc' } }),
+  ).toThrow(ValidationError);
+});
+
 test('a number variable that is not a number is refused at startup, by name', async () => {
   for (const [name, value] of [
     ['CACHE_DEFAULT_TTL', 'abc'],
@@ -79,6 +97,9 @@ test('a number variable that is not a number is refused at startup, by name', as
     ['POSTGRES_POOL_MAX', 'twenty'],
     ['POSTGRES_PORT', '54 32'],
     ['REDIS_PORT', '-1'],
+    ['REDIS_PORT', '99999'],
+    ['POSTGRES_PORT', '70000'],
+    ['CACHE_DEFAULT_TTL', '99999999999999999999'],
   ] as const) {
     const env = { POSTGRES_HOST: 'h', ...(name === 'REDIS_PORT' ? { REDIS_HOST: 'r' } : {}), [name]: value };
     let err: unknown;
@@ -124,7 +145,7 @@ test('a malformed URL is a ValidationError that does not echo the password', () 
     expect(String((err as Error).message)).not.toContain(SECRET);
   }
   expect(() => resolveConfig({ env: { POSTGRES_HOST: 'h', POSTGRES_PORT: '70000' } })).toThrow(
-    /postgres\.port/,
+    /POSTGRES_PORT/,
   );
   expect(() => resolveConfig({ env: { POSTGRES_HOST: 'h', POSTGRES_SSLMODE: 'sometimes' } })).toThrow(
     ValidationError,

@@ -3,6 +3,7 @@ import { textProblem } from '../domain/text.js';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 export const DEFAULT_PREFIX = 'trend:';
+export const MAX_TTL_SECONDS = 100 * 365 * 86_400;
 
 /**
  * Options of a write that stores with an expiry.
@@ -286,6 +287,9 @@ export function checkTtl(ttl: unknown, field = 'ttlSeconds'): number {
   if (typeof ttl !== 'number' || Number.isNaN(ttl)) throw new ValidationError(field, 'must be a number');
   if (!Number.isInteger(ttl)) throw new ValidationError(field, 'must be a whole number of seconds');
   if (ttl < 1) throw new ValidationError(field, 'must be > 0');
+  // Redis refuses an expiry past its millisecond clock's range; 100 years is far inside it.
+  if (ttl > MAX_TTL_SECONDS)
+    throw new ValidationError(field, `must be at most ${MAX_TTL_SECONDS} (100 years)`);
   return ttl;
 }
 
