@@ -27,6 +27,7 @@ test('bad option values are refused before anything opens, in one line, without 
     const r = await run(args, env);
     expect(r.code, args.join(' ')).not.toBe(0);
     expect(r.stderr, args.join(' ')).toMatch(names);
+    expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     expect(r.stderr + r.stdout, args.join(' ')).not.toMatch(STACK);
     expect(r.stdout, args.join(' ')).not.toMatch(/Loading/);
     // Nothing was opened: the embedded store was never created.
@@ -38,6 +39,22 @@ test('demo with the smallest valid --items runs (themes without items are fine)'
   const r = await run(['--json', 'demo', '--items', '1'], embeddedEnv());
   expect(r.code, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout).load).toMatchObject({ inserted: 1 });
+});
+
+test('with --json, an argument error is a JSON document on stdout', async () => {
+  const r = await run(['--json', 'stats', '--days', 'abc'], embeddedEnv());
+  expect(r.code).not.toBe(0);
+  expect(JSON.parse(r.stdout).error).toMatch(/--days/);
+});
+
+test('import ignores a byte-order mark before the first line', async () => {
+  const env = embeddedEnv();
+  const file = join(mkdtempSync(join(tmpdir(), 'ts-bom-')), 'items.jsonl');
+  const line = (n: number) => JSON.stringify({ ...anItem(n), publishedAt: new Date().toISOString() });
+  writeFileSync(file, `\uFEFF${line(1)}\n${line(2)}\n`);
+  const r = await run(['--json', 'import', file], env);
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout)).toMatchObject({ inserted: 2, rejected: 0 });
 });
 
 test('import of a missing file or a directory: one clean line, exit 1, no stack trace', async () => {

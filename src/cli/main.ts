@@ -17,8 +17,13 @@ const program = new Command('trend-storage')
       'REDIS_URL / REDIS_*, QDRANT_URL are set (a .env file is read too).',
   )
   .option('--json', 'machine-readable output (one JSON document on stdout)')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(errorColor.red(text)) });
+  // One line per error (`--help` has the usage); a JSON document when --json was asked for.
+  .configureOutput({
+    outputError: (text, write) => {
+      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: text.trim() }));
+      else write(errorColor.red(text));
+    },
+  });
 
 /** An option parser for a whole number in [min, max]: checked before any work starts. */
 function wholeNumber(min: number, max: number) {

@@ -68,8 +68,10 @@ export async function importCommand(out: Out, file: string, opts: { quiet?: bool
 
   try {
     const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const text of rl) {
+    for await (const line of rl) {
       lines++;
+      // A byte-order mark some editors put before the first line is not part of the JSON.
+      const text = lines === 1 ? line.replace(/^\uFEFF/, '') : line;
       bar.increment(Buffer.byteLength(text) + 1);
       if (!text.trim()) continue;
       let parsed: unknown;
