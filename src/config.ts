@@ -5,9 +5,26 @@ import { z } from 'zod';
 import { checkTtl } from './cache/types.js';
 import { ValidationError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
-import type { PgOptions } from './sql/pg.js';
 
 /** The resolved database: the embedded PGlite engine in a directory, or a PostgreSQL server. */
+/** A PostgreSQL server and its pool: `StorageOptions.postgres`, and the resolved config. */
+export interface PgOptions {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string | undefined;
+  /** false, true (verify the certificate), or node TLS options. */
+  ssl?: boolean | { rejectUnauthorized?: boolean; ca?: string } | undefined;
+  poolMin: number;
+  poolMax: number;
+  connectTimeoutMs: number;
+  /** 0 disables the server-side statement timeout. */
+  statementTimeoutMs: number;
+  idleTimeoutMs: number;
+  applicationName: string;
+}
+
 export type DatabaseConfig =
   | {
       /** The embedded PGlite engine. */

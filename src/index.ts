@@ -10,6 +10,7 @@ export {
   type DatabaseConfig,
   DEFAULT_DATA_DIR,
   describeDatabase,
+  type PgOptions,
   resolveConfig,
   type StorageConfig,
   type StorageOptions,

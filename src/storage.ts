@@ -233,8 +233,11 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     migrate: (opts = {}) => migrate(db, opts),
     migrationStatus: () => migrationStatus(db),
     close: async () => {
-      await cache.close();
-      await db.close();
+      try {
+        await cache.close();
+      } finally {
+        await db.close();
+      }
     },
   };
   if (options.autoMigrate ?? true) {

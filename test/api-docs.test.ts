@@ -21,9 +21,13 @@ function files(dir: string): Record<string, string> {
 
 test('docs/api is in sync with the code (npm run docs:api)', () => {
   const fresh = mkdtempSync(join(tmpdir(), 'ts-api-'));
-  execFileSync(process.execPath, ['node_modules/typedoc/bin/typedoc', '--out', fresh, '--logLevel', 'Error'], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    ['node_modules/typedoc/bin/typedoc', '--out', fresh, '--logLevel', 'Error'],
+    {
+      stdio: 'pipe',
+    },
+  );
   const generated = files(fresh);
   expect(Object.keys(generated).length).toBeGreaterThan(0);
   expect(files('docs/api')).toEqual(generated);

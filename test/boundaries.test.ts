@@ -127,7 +127,10 @@ describeEachEngine('boundary: sizes and text the database cannot hold', (engine)
         [() => ctx.items.save(anItem(1, { title: text })), 'item.title'],
         [() => ctx.items.save(anItem(1, { sourceId: text })), 'item.sourceId'],
         [() => ctx.items.save(anItem(1, { metadata: { tags: ['ok', text] } })), 'item.metadata.tags[1]'],
-        [() => ctx.items.save(anItem(1, { metadata: { [text]: 1 } })), `item.metadata[${JSON.stringify(text)}]`],
+        [
+          () => ctx.items.save(anItem(1, { metadata: { [text]: 1 } })),
+          `item.metadata[${JSON.stringify(text)}]`,
+        ],
         [() => ctx.items.existsMany([{ source: 'bbc', sourceId: text }]), 'keys[0].sourceId'],
         [() => ctx.items.search({ q: text }), 'search.q'],
         [() => ctx.topics.save(aTopic({ keywords: ['fine', text] })), 'topic.keywords[1]'],

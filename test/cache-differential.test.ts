@@ -49,10 +49,16 @@ const ops = fc.oneof(
   op('setHash', fc.tuple(key, field, value), (c, k, f, v) => c.setHash(k, { [f]: v })),
   op('getAllHash', fc.tuple(key), (c, k) => c.getAllHash(k)),
   op('deleteHashField', fc.tuple(key, field), (c, k, f) => c.deleteHashField(k, f)),
-  op('setWithList', fc.tuple(key, fc.array(value, { maxLength: 3 })), (c, k, v) => c.setWithList(k, v, { ttlSeconds: 100 })),
+  op('setWithList', fc.tuple(key, fc.array(value, { maxLength: 3 })), (c, k, v) =>
+    c.setWithList(k, v, { ttlSeconds: 100 }),
+  ),
   op('getList', fc.tuple(key), (c, k) => c.getList(k)),
-  op('pushToList', fc.tuple(key, value, fc.boolean()), (c, k, v, l) => c.pushToList(k, v, { side: l ? 'left' : 'right' })),
-  op('popFromList', fc.tuple(key, fc.boolean()), (c, k, l) => c.popFromList(k, { side: l ? 'left' : 'right' })),
+  op('pushToList', fc.tuple(key, value, fc.boolean()), (c, k, v, l) =>
+    c.pushToList(k, v, { side: l ? 'left' : 'right' }),
+  ),
+  op('popFromList', fc.tuple(key, fc.boolean()), (c, k, l) =>
+    c.popFromList(k, { side: l ? 'left' : 'right' }),
+  ),
   op('getTtl', fc.tuple(key), (c, k) => c.getTtl(k)),
   op('setTtl', fc.tuple(key, fc.integer({ min: 1, max: 1000 })), (c, k, t) => c.setTtl(k, t)),
   op('keysMatching', fc.tuple(pattern), (c, p) => c.keysMatching(p)),

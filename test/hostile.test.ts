@@ -11,9 +11,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MemoryCache } from '../src/cache/memory.js';
 import { RedisCache } from '../src/cache/redis.js';
-import type { CacheRepository } from '../src/cache/types.js';
+import { type CacheRepository, MAX_TTL_SECONDS } from '../src/cache/types.js';
 import { ValidationError } from '../src/domain/errors.js';
-import type { ProcessedItem, Topic, Trend } from '../src/domain/models.js';
+import type { JsonObject, ProcessedItem, Topic, Trend } from '../src/domain/models.js';
 import { createRepositories, type Repositories } from '../src/repositories/index.js';
 import type { Storage } from '../src/storage.js';
 import { PgVectorRepository } from '../src/vector/pgvector.js';
@@ -26,6 +26,7 @@ import {
   brief,
   coverageExamples,
   coverageSize,
+  type Field,
   instant,
   intField,
   MISSING,
@@ -55,6 +56,7 @@ import {
   CACHE_KEY_MAX,
   COLLECTION_NAMES,
   cacheKeyField,
+  cacheOptionsField,
   cacheValueField,
   elementBads,
   escapeGlob,
@@ -64,6 +66,7 @@ import {
   type Filter,
   filterPair,
   GUARD_PATTERN_BADS,
+  hashFieldsField,
   itemKeyModel,
   itemModel,
   itemSearchModel,
@@ -71,15 +74,20 @@ import {
   listPair,
   matches,
   PATTERN_BADS,
+  payloadIndexModel,
   pipelineCallModel,
   pluginCallModel,
+  recentRunsModel,
   recordBads,
+  sideField,
+  topicKeywordModel,
   topicModel,
   topicSearchModel,
+  topTrendsModel,
   trendFilterModel,
   trendModel,
   trendPatchModel,
-  ttlField,
+  ttlOptionsField,
   vectorField,
   vectorRecordModel,
   vectorSearchOptionsModel,
@@ -280,7 +288,7 @@ function sqlSuite(engine: HostileEngine): void {
   const vectorCanary = () => storage.vectors({ name: 'canary_vectors', dimensions: 3 });
 
   beforeAll(async () => {
-    quirks.belowYear100 = quirks.leadingBom = engine.name !== 'pglite';
+    quirks.leadingBom = engine.name !== 'pglite';
     ({ storage, dispose } = await engine.open());
     repos = createRepositories(new Counting(storage.db, sent));
     // Canaries: a table outside the schema, and a row of every table no call below touches.
@@ -308,7 +316,7 @@ function sqlSuite(engine: HostileEngine): void {
       score: 1,
     });
     await storage.pluginHealth.recordRun('canary', { success: false, error: 'canary' });
-    const runId = await storage.pipelineRuns.start({ canary: true });
+    const runId = await storage.pipelineRuns.start({ metadata: { canary: true } });
     parentTopic = await storage.topics.save({
       title: 'parent of generated trends',
       summary: '',
@@ -476,10 +484,7 @@ function sqlSuite(engine: HostileEngine): void {
     async () => {
       const save: Model = { topic: objectField(topicModel()) };
       const search: Model = { search: objectField(topicSearchModel(), { strict: true }) };
-      const byKeyword: Model = {
-        keyword: textField({ min: 1, max: 200, atMax: true, kinds: true }),
-        limit: intField({ min: 1, max: 1000, optional: true }),
-      };
+      const byKeyword = topicKeywordModel();
       const n = Math.max(coverageSize(save), coverageSize(search), coverageSize(byKeyword));
       const run = (o: { e?: number; b?: number } = {}) =>
         fc.tuple(objectPair(save, o), objectPair(search, o), objectPair(byKeyword, o));
@@ -510,7 +515,7 @@ function sqlSuite(engine: HostileEngine): void {
             const tagged = await valid(
               tKeyword,
               'topics.getByKeyword',
-              () => repos.topics.getByKeyword(kw, 1000),
+              () => repos.topics.getByKeyword(kw, { limit: 1000 }),
               { sent, input: kw },
             );
             expect(
@@ -541,16 +546,21 @@ function sqlSuite(engine: HostileEngine): void {
           await invalid(
             tKeyword,
             'topics.getByKeyword',
-            () => repos.topics.getByKeyword(arg(ki.keyword) as never, ki.limit as never),
+            () => repos.topics.getByKeyword(arg(ki.keyword) as never, arg(ki.options) as never),
             want(k),
             { sent, input: ki },
           );
-          await valid(
+          const keyword = k.valid.keyword as string;
+          const keywordHits = await valid(
             tKeyword,
             'topics.getByKeyword',
-            () => repos.topics.getByKeyword(k.valid.keyword as string, k.valid.limit as number | undefined),
+            () => repos.topics.getByKeyword(keyword, k.valid.options as never),
             { sent, extreme: k.extreme, input: k.valid },
           );
+          const limit = ((k.valid.options ?? {}) as Obj).limit as number | undefined;
+          expect(keywordHits.length).toBeLessThanOrEqual(limit ?? 10);
+          for (const x of keywordHits)
+            expect(x.keywords, `getByKeyword(${brief(keyword)})`).toContain(keyword);
         }),
         withExamples(n, run),
       );
@@ -570,17 +580,19 @@ function sqlSuite(engine: HostileEngine): void {
         patch: objectField(trendPatchModel(parentTopic), { strict: true }),
       };
       const filter: Model = { filter: objectField(trendFilterModel(), { strict: true }) };
-      const n = Math.max(coverageSize(save), coverageSize(update), coverageSize(filter));
+      const top = topTrendsModel();
+      const n = Math.max(coverageSize(save), coverageSize(update), coverageSize(filter), coverageSize(top));
       const run = (o: { e?: number; b?: number } = {}) =>
-        fc.tuple(objectPair(save, o), objectPair(update, o), objectPair(filter, o));
-      const [tSave, tUpdate, tFilter] = [
+        fc.tuple(objectPair(save, o), objectPair(update, o), objectPair(filter, o), objectPair(top, o));
+      const [tSave, tUpdate, tFilter, tTop] = [
         tally('trends.save'),
         tally('trends.update'),
         tally('trends.search/count'),
+        tally('trends.getTopTrends'),
       ];
 
       await fc.assert(
-        fc.asyncProperty(run(), async ([t, u, f]) => {
+        fc.asyncProperty(run(), async ([t, u, f, g]) => {
           await invalid(
             tSave,
             'trends.save',
@@ -665,6 +677,35 @@ function sqlSuite(engine: HostileEngine): void {
             expect(rows.length, `count ${count} vs search`).toBe(
               Math.min(count, (q.limit as number | undefined) ?? 100),
             );
+
+          const gi = g.invalid as Obj;
+          await invalid(
+            tTop,
+            'trends.getTopTrends',
+            () => repos.trends.getTopTrends(arg(gi.options) as never),
+            want(g),
+            { sent, input: gi },
+          );
+          const topOptions = (g.valid.options ?? {}) as Obj;
+          const best = await valid(
+            tTop,
+            'trends.getTopTrends',
+            () => repos.trends.getTopTrends(g.valid.options as never),
+            { sent, extreme: g.extreme, input: topOptions },
+          );
+          expect(best.length).toBeLessThanOrEqual((topOptions.limit as number | undefined) ?? 10);
+          for (const [j, r] of best.entries()) {
+            const why = `getTopTrends(${brief(topOptions)}) returned ${r.id}`;
+            if (topOptions.category !== undefined) expect(r.category, why).toBe(topOptions.category);
+            if (topOptions.dateFrom !== undefined)
+              expect(r.firstSeen.getTime(), why).toBeGreaterThanOrEqual(instant(topOptions.dateFrom));
+            const prev = best[j - 1];
+            if (prev)
+              expect(
+                prev.rank < r.rank || (prev.rank === r.rank && prev.score >= r.score),
+                `${why}: ranked after ${prev.id} (rank ${prev.rank}, score ${prev.score}) with rank ${r.rank}, score ${r.score}`,
+              ).toBe(true);
+          }
         }),
         withExamples(n, run),
       );
@@ -675,6 +716,7 @@ function sqlSuite(engine: HostileEngine): void {
         kindsOf(update).faults,
       );
       expectCovered(tFilter, kindsOf(filter).extremes, kindsOf(filter).faults);
+      expectCovered(tTop, kindsOf(top).extremes, kindsOf(top).faults);
     },
     TIMEOUT,
   );
@@ -684,13 +726,18 @@ function sqlSuite(engine: HostileEngine): void {
     async () => {
       const plugin = pluginCallModel();
       const pipeline: Model = { id: uuidField(), ...pipelineCallModel() };
-      const n = Math.max(coverageSize(plugin), coverageSize(pipeline));
+      const recent = recentRunsModel();
+      const n = Math.max(coverageSize(plugin), coverageSize(pipeline), coverageSize(recent));
       const run = (o: { e?: number; b?: number } = {}) =>
-        fc.tuple(objectPair(plugin, o), objectPair(pipeline, o));
-      const [tPlugin, tPipeline] = [tally('pluginHealth.recordRun'), tally('pipelineRuns.start/complete')];
+        fc.tuple(objectPair(plugin, o), objectPair(pipeline, o), objectPair(recent, o));
+      const [tPlugin, tPipeline, tRecent] = [
+        tally('pluginHealth.recordRun'),
+        tally('pipelineRuns.start/complete'),
+        tally('pipelineRuns.listRecent'),
+      ];
 
       await fc.assert(
-        fc.asyncProperty(run(), async ([p, r]) => {
+        fc.asyncProperty(run(), async ([p, r, l]) => {
           const pi = p.invalid as Obj;
           await invalid(
             tPlugin,
@@ -722,11 +769,11 @@ function sqlSuite(engine: HostileEngine): void {
 
           const ri = r.invalid as Obj;
           const [param] = r.fault.path;
-          if (param === 'metadata') {
+          if (param === 'options') {
             await invalid(
               tPipeline,
               'pipelineRuns.start',
-              () => repos.pipelineRuns.start(arg(ri.metadata) as never),
+              () => repos.pipelineRuns.start(arg(ri.options) as never),
               want(r),
               { sent, input: ri },
             );
@@ -748,11 +795,12 @@ function sqlSuite(engine: HostileEngine): void {
             );
           }
           const result = (r.valid.result ?? {}) as Obj;
+          const startOptions = r.valid.options as Obj | undefined;
           const id = await valid(
             tPipeline,
             'pipelineRuns.start',
-            () => repos.pipelineRuns.start(r.valid.metadata as never),
-            { sent, input: r.valid.metadata },
+            () => repos.pipelineRuns.start(startOptions as never),
+            { sent, input: startOptions },
           );
           expect(
             await valid(
@@ -763,7 +811,7 @@ function sqlSuite(engine: HostileEngine): void {
             ),
           ).toBe(true);
           const stored = await repos.pipelineRuns.get(id);
-          same('run metadata', stored!.metadata, asJson(r.valid.metadata ?? {}));
+          same('run metadata', stored!.metadata, asJson(startOptions?.metadata ?? {}));
           same('run status', stored!.status, result.status ?? 'completed');
           same('run errors', stored!.errors, result.errors ?? []);
           for (const c of [
@@ -776,6 +824,33 @@ function sqlSuite(engine: HostileEngine): void {
             same(`run ${c}`, stored![c], result[c] ?? 0);
           if (result.durationSeconds !== undefined)
             same('run durationSeconds', stored!.durationSeconds, result.durationSeconds);
+
+          const li = l.invalid as Obj;
+          await invalid(
+            tRecent,
+            'pipelineRuns.listRecent',
+            () => repos.pipelineRuns.listRecent(arg(li.options) as never),
+            want(l),
+            { sent, input: li },
+          );
+          const recentOptions = (l.valid.options ?? {}) as Obj;
+          const runs = await valid(
+            tRecent,
+            'pipelineRuns.listRecent',
+            () => repos.pipelineRuns.listRecent(l.valid.options as never),
+            { sent, extreme: l.extreme, input: recentOptions },
+          );
+          expect(runs.length).toBeLessThanOrEqual((recentOptions.limit as number | undefined) ?? 20);
+          for (const [j, x] of runs.entries()) {
+            if (recentOptions.status !== undefined) expect(x.status).toBe(recentOptions.status);
+            if (j > 0) expect(runs[j - 1]!.startedAt.getTime()).toBeGreaterThanOrEqual(x.startedAt.getTime());
+          }
+          // Newest first: the run just completed started last, so it is listed when its status passes.
+          if (recentOptions.status === undefined || recentOptions.status === stored!.status)
+            expect(
+              runs.map((x) => x.id),
+              `listRecent(${brief(recentOptions)}) lists the newest run`,
+            ).toContain(id);
         }),
         withExamples(n, run),
       );
@@ -785,6 +860,7 @@ function sqlSuite(engine: HostileEngine): void {
         kindsOf(pipeline).extremes.filter((e) => !e.startsWith('id:')),
         kindsOf(pipeline).faults,
       );
+      expectCovered(tRecent, kindsOf(recent).extremes, kindsOf(recent).faults);
     },
     TIMEOUT,
   );
@@ -803,7 +879,9 @@ function sqlSuite(engine: HostileEngine): void {
         return;
       }
       const canary = vectorCanary();
-      await canary.upsert('canary', [1, 2, 3], { alive: true });
+      expect(
+        await canary.upsert({ id: 'canary', vector: [1, 2, 3], metadata: { alive: true } }),
+      ).toBeUndefined();
       canaries.vector = await canary.get('canary');
 
       const repo = new PgVectorRepository(
@@ -819,12 +897,14 @@ function sqlSuite(engine: HostileEngine): void {
         options: objectField(vectorSearchOptionsModel(), { strict: true, optional: true, nullable: true }),
       };
       const ids: Model = { id: textField({ min: 1, max: 256, atMax: true, kinds: true }) };
+      const index = payloadIndexModel();
       const n = Math.max(
         coverageSize(records, [...recordBads, ...listBads]),
         FILTER_EXTREME_COUNT,
         FILTER_BAD_COUNT,
         coverageSize(search),
         coverageSize(ids),
+        coverageSize(index),
       );
       const run = (o: { e?: number; b?: number } = {}) =>
         fc.tuple(
@@ -832,14 +912,16 @@ function sqlSuite(engine: HostileEngine): void {
           filterPair(o),
           objectPair(search, o),
           objectPair(ids, o),
+          objectPair(index, o),
           fc.nat(3),
         );
-      const [tRec, tUpsert, tFilter, tSearch, tIds, tNames] = [
+      const [tRec, tUpsert, tFilter, tSearch, tIds, tIndex, tNames] = [
         tally('vectors.upsertBatch'),
         tally('vectors.upsert'),
         tally('vectors.filter (count/search/deleteByFilter)'),
         tally('vectors.search'),
         tally('vectors.get/getMany/delete ids'),
+        tally('vectors.createPayloadIndex'),
         tally('vectors collection names'),
       ];
       const q = [1, 0.5, -0.25];
@@ -850,7 +932,7 @@ function sqlSuite(engine: HostileEngine): void {
           .sort();
 
       await fc.assert(
-        fc.asyncProperty(run(), async ([batch, f, s, idc, dice]) => {
+        fc.asyncProperty(run(), async ([batch, f, s, idc, pix, dice]) => {
           await invalid(
             tRec,
             'vectors.upsertBatch',
@@ -859,14 +941,14 @@ function sqlSuite(engine: HostileEngine): void {
             { sent, input: batch.invalid },
           );
           const [i, ...inRecord] = batch.fault.path;
-          const one = typeof i === 'number' ? (batch.invalid as Obj[])[i] : undefined;
-          if (one && typeof one === 'object' && !Array.isArray(one)) {
-            // upsert(id, vector, metadata) is upsertBatch([{…}]): its fields are named records[0].…
+          if (typeof i === 'number') {
+            // upsert(record) takes the record upsertBatch takes, named `record`.
+            const one = (batch.invalid as unknown[])[i];
             await invalid(
               tUpsert,
               'vectors.upsert',
-              () => repo.upsert(arg(one.id) as never, arg(one.vector) as never, one.metadata as never),
-              { ...want(batch), field: ['records', 0, ...inRecord] },
+              () => repo.upsert(one as never),
+              { ...want(batch), field: ['record', ...inRecord] },
               { sent, input: one },
             );
           }
@@ -892,12 +974,10 @@ function sqlSuite(engine: HostileEngine): void {
             stored.set(r.id as string, (r.metadata ?? {}) as Obj);
           }
           const last = batch.valid[batch.valid.length - 1]!;
-          await valid(
-            tUpsert,
-            'vectors.upsert',
-            () => repo.upsert(last.id as string, last.vector as number[], last.metadata as never),
-            { sent, input: last },
-          );
+          expect(
+            await valid(tUpsert, 'vectors.upsert', () => repo.upsert(last as never), { sent, input: last }),
+            'vectors.upsert returns nothing',
+          ).toBeUndefined();
           // Each filter condition reads the whole payload again, so a large payload under a filter
           // of many values takes seconds or exhausts PGlite's memory (a known problem, in the
           // report and docs/RELIABILITY.md): large payloads leave once read back.
@@ -1013,6 +1093,28 @@ function sqlSuite(engine: HostileEngine): void {
           expect(await valid(tIds, 'vectors.delete', () => repo.delete(id), { sent, input: id })).toBe(
             stored.delete(id),
           );
+
+          const xi = pix.invalid as Obj;
+          await invalid(
+            tIndex,
+            'vectors.createPayloadIndex',
+            () => repo.createPayloadIndex(arg(xi.field) as never, arg(xi.options) as never),
+            want(pix),
+            { sent, input: xi },
+          );
+          const indexType = ((pix.valid.options ?? {}) as Obj).type as string | undefined;
+          await valid(
+            tIndex,
+            'vectors.createPayloadIndex',
+            () => repo.createPayloadIndex(pix.valid.field as string, pix.valid.options as never),
+            {
+              sent,
+              // keyword and bool are served by the GIN index every collection has: nothing to create.
+              mustSend: indexType === 'integer' || indexType === 'float' || indexType === 'datetime' ? 1 : 0,
+              extreme: pix.extreme,
+              input: pix.valid,
+            },
+          );
         }),
         withExamples(n, run),
       );
@@ -1027,7 +1129,10 @@ function sqlSuite(engine: HostileEngine): void {
         expect(config.name).toBe(name);
         // Each name becomes a table: created, written, counted and dropped.
         const v = new PgVectorRepository(new Counting(storage.db, sent), config);
-        await valid(tNames, 'vectors.upsert', () => v.upsert('x', [1, 1, 1]), { sent, input: name });
+        await valid(tNames, 'vectors.upsert', () => v.upsert({ id: 'x', vector: [1, 1, 1] }), {
+          sent,
+          input: name,
+        });
         expect(await v.count()).toBe(1);
         expect(await v.dropCollection()).toBe(true);
       }
@@ -1066,44 +1171,113 @@ function sqlSuite(engine: HostileEngine): void {
       expectCovered(tSearch, kindsOf(search).extremes, kindsOf(search).faults);
       expectCovered(tIds, kindsOf(ids).extremes, kindsOf(ids).faults);
       expectCovered(tFilter, FILTER_KINDS.extremes, FILTER_KINDS.faults);
+      expectCovered(tIndex, kindsOf(index).extremes, kindsOf(index).faults);
+      expectCovered(tUpsert, [], kindsOf(records, recordBads).faults);
     },
     TIMEOUT,
   );
 
+  // Fixed bugs, kept as plain tests so a regression names itself (the generators reach them too).
+
+  // Was a bug on PGlite: timestamps before the year 100 read back wrong (0001 → 2001, 0050 → 1950),
+  // PGlite parsing timestamptz text with `new Date(text)`. Stored correctly; now read exactly too.
+  test('timestamps of the years 1–99 read back as given', async () => {
+    for (const at of ['0001-01-01T00:00:00.000Z', '0050-06-15T12:00:00.000Z', '0099-12-31T23:59:59.999Z']) {
+      const id = await storage.items.save({
+        source: 'custom',
+        sourceId: `${seq()}~year`,
+        url: 'https://example.com/',
+        title: 'old',
+        publishedAt: at,
+      });
+      expect((await storage.items.get(id))!.publishedAt.toISOString(), 'item publishedAt').toBe(at);
+      const trend = await storage.trends.save({
+        topicId: parentTopic,
+        rank: 1,
+        title: 'old',
+        summary: '',
+        category: 'Other',
+        score: 0,
+        firstSeen: new Date(at),
+      });
+      expect((await storage.trends.get(trend))!.firstSeen.toISOString(), 'trend firstSeen').toBe(at);
+      const name = `${seq()}~year`;
+      await storage.pluginHealth.recordRun(name, { success: true, at });
+      expect((await storage.pluginHealth.get(name))!.lastRunAt!.toISOString(), 'plugin lastRunAt').toBe(at);
+    }
+  });
+
+  // Was a bug (both engines): a JSON key "__proto__" (JSON.parse makes it an own property, and
+  // jsonb stores it) was dropped on save. It is now refused by name, before anything is sent; the
+  // generators carry it as a fault of every JSON object field.
+  test('a JSON key "__proto__" is refused by name, before anything is sent', async () => {
+    const top = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as JsonObject;
+    const deep = JSON.parse('{"a": [0, {"__proto__": 1}]}') as JsonObject;
+    const item = (metadata: JsonObject) => ({
+      source: 'custom' as const,
+      sourceId: `${seq()}~proto`,
+      url: 'https://example.com/',
+      title: 'proto',
+      publishedAt: new Date(),
+      metadata,
+    });
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ['items.save', () => repos.items.save(item(top)), 'item.metadata.__proto__'],
+      ['items.saveBatch', () => repos.items.saveBatch([item({}), item(deep)]), 'items[1].metadata.a[1].__proto__'],
+      [
+        'topics.save',
+        () => repos.topics.save({ title: 'proto', summary: '', category: 'Other', metadata: top }),
+        'topic.metadata.__proto__',
+      ],
+      [
+        'trends.update',
+        () => repos.trends.update('00000000-0000-4000-8000-000000000000', { metadata: deep }),
+        'patch.metadata.a[1].__proto__',
+      ],
+      ['pipelineRuns.start', () => repos.pipelineRuns.start({ metadata: top }), 'options.metadata.__proto__'],
+    ];
+    if (!(await pgvectorMissing(storage.db))) {
+      const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
+      cases.push(['vectors.upsert', () => repo.upsert({ id: 'proto', vector: [1, 0, 0], metadata: top }), 'record.metadata.__proto__']);
+    }
+    for (const [what, call, field] of cases) {
+      const before = sent.n;
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, what).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field, what).toBe(field);
+      expect(sent.n - before, `${what}: refused before any statement`).toBe(0);
+    }
+    expect(({} as Record<string, unknown>).polluted, 'no prototype polluted').toBeUndefined();
+  });
+
+  // Was a bug (both engines): a vector filter's Date bound was not limited to the years 1–9999;
+  // beyond them its ISO form ("+010000-…") reached SQL and failed there. Now refused up front,
+  // naming the filter; the generated filters carry it as a fault.
+  test('a vector filter date bound outside the years 1–9999 is refused before SQL, naming the filter', async (ctx) => {
+    if (await pgvectorMissing(storage.db)) ctx.skip();
+    const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
+    for (const gt of [
+      new Date('+010000-01-01T00:00:00Z'),
+      new Date(-8.64e15),
+      new Date('0000-12-31T23:59:59.999Z'),
+      '0000-06-01T00:00:00Z',
+    ]) {
+      const before = sent.n;
+      const err = await repo.count({ field: 'd', gt }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `gt ${brief(gt)}`).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toMatch(/^filter/);
+      expect(sent.n, 'refused before any statement').toBe(before);
+    }
+  });
+
   // Known bugs: each case below is valid (or invalid) by the README's rules and comes back wrong.
   // They are kept out of the generators above (see `quirks`) so everything else stays checked.
-
-  // BUG (PGlite): timestamps before the year 100 read back wrong (0001 → 2001, 0050 → 1950):
-  // PGlite parses timestamptz text with `new Date(text)`, and V8 reads "0001-01-01 00:00:00+00"
-  // with a two-digit-year rule. Stored correctly; read wrongly. The server driver is exact.
-  (engine.name === 'pglite' ? test.fails : test)(
-    `timestamps of the years 1–99 read back as given${engine.name === 'pglite' ? ' — KNOWN BUG on PGlite' : ''}`,
-    async () => {
-      for (const at of ['0001-01-01T00:00:00.000Z', '0050-06-15T12:00:00.000Z', '0099-12-31T23:59:59.999Z']) {
-        const id = await storage.items.save({
-          source: 'custom',
-          sourceId: `${seq()}~year`,
-          url: 'https://example.com/',
-          title: 'old',
-          publishedAt: at,
-        });
-        expect((await storage.items.get(id))!.publishedAt.toISOString(), 'item publishedAt').toBe(at);
-        const trend = await storage.trends.save({
-          topicId: parentTopic,
-          rank: 1,
-          title: 'old',
-          summary: '',
-          category: 'Other',
-          score: 0,
-          firstSeen: new Date(at),
-        });
-        expect((await storage.trends.get(trend))!.firstSeen.toISOString(), 'trend firstSeen').toBe(at);
-        const name = `${seq()}~year`;
-        await storage.pluginHealth.recordRun(name, { success: true, at });
-        expect((await storage.pluginHealth.get(name))!.lastRunAt!.toISOString(), 'plugin lastRunAt').toBe(at);
-      }
-    },
-  );
 
   // BUG (PGlite): a text value that starts with U+FEFF reads back without it (PGlite decodes with
   // a BOM-stripping TextDecoder). Inside text[] or jsonb it survives; PostgreSQL keeps it.
@@ -1125,50 +1299,41 @@ function sqlSuite(engine: HostileEngine): void {
     },
   );
 
-  // BUG (both engines): a JSON object key "__proto__" (JSON.parse makes it an own property, and
-  // jsonb stores it) is dropped from metadata and payloads on save: zod rebuilds the object by
-  // assignment, which sets the prototype instead. The call succeeds; the data is not what was given.
-  test.fails('a metadata key "__proto__" is stored like any other key — KNOWN BUG', async () => {
-    const metadata = JSON.parse('{"__proto__": {"polluted": true}, "kept": 1}') as Record<string, never>;
-    const id = await storage.items.save({
-      source: 'custom',
-      sourceId: `${seq()}~proto`,
-      url: 'https://example.com/',
-      title: 'proto',
-      publishedAt: new Date(),
-      metadata,
+  // BUG (both engines): 33 or more negations in a row ("-" × 33, or "- " × 40) make PostgreSQL's
+  // websearch_to_tsquery fail with "tsquery stack too small" (SQLSTATE XX000); 32 pass. That failure
+  // is now reported as a ValidationError naming the query (it was a plain StorageError)...
+  test('full-text queries of 33 or more negations are ValidationErrors naming the query', async () => {
+    for (const q of ['-'.repeat(33), '- '.repeat(40), '-'.repeat(1000)]) {
+      for (const [what, call, field] of [
+        ['items.search', () => repos.items.search({ q }), 'search.q'],
+        ['topics.search', () => repos.topics.search({ q }), 'search.q'],
+        ['topics.count', () => repos.topics.count({ q }), 'search.q'],
+        ['trends.search', () => repos.trends.search({ q }), 'filter.q'],
+        ['trends.count', () => repos.trends.count({ q }), 'filter.q'],
+      ] as const) {
+        const err = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, `${what}(${brief(q)})`).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field, `${what}(${brief(q)})`).toBe(field);
+      }
+    }
+  });
+
+  // ...but only after the database has failed the statement, unlike every other ValidationError:
+  // inside a transaction that failure aborts it, so a caller that catches the error and goes on
+  // gets "current transaction is aborted" (both engines). The generated queries above are still
+  // steered around it (steerQuery), since their refusals must send nothing.
+  test.fails('a full-text query of 33 negations is refused before any statement is sent — KNOWN BUG', async () => {
+    const q = '-'.repeat(33);
+    const before = sent.n;
+    await expect(repos.items.search({ q })).rejects.toBeInstanceOf(ValidationError);
+    expect(sent.n, 'refused before any statement').toBe(before);
+    await storage.transaction(async (tx) => {
+      await expect(tx.topics.search({ q })).rejects.toBeInstanceOf(ValidationError);
+      expect(await tx.topics.count(), 'the transaction goes on after a ValidationError').toBeGreaterThan(0);
     });
-    expect((await storage.items.get(id))!.metadata).toEqual(asJson(metadata));
-  });
-
-  // BUG (both engines): 33 or more negations in a row ("-" × 33, or "- " × 33) make PostgreSQL's
-  // websearch_to_tsquery fail with "tsquery stack too small" (SQLSTATE XX000), which reaches the
-  // caller as a plain StorageError from items, topics and trends search; 32 pass. The README says
-  // any user text is accepted. The generated queries above are steered around it (steerQuery).
-  test.fails('full-text search accepts 33 negations in a row — KNOWN BUG', async () => {
-    for (const q of ['-'.repeat(33), '- '.repeat(40), `${'-'.repeat(1000)}`]) {
-      expect(Array.isArray(await repos.items.search({ q })), `items.search(${brief(q)})`).toBe(true);
-      expect(Array.isArray(await repos.topics.search({ q })), `topics.search(${brief(q)})`).toBe(true);
-      expect(Array.isArray(await repos.trends.search({ q })), `trends.search(${brief(q)})`).toBe(true);
-    }
-  });
-
-  // BUG (both engines): a vector filter's Date bound is not limited to the years 1–9999; beyond
-  // them its ISO form ("+010000-…") reaches SQL and fails there as ValidationError "value" (the
-  // mapped SQLSTATE 22xxx) instead of being refused up front, naming the filter.
-  test.fails('a vector filter Date bound beyond the year 9999 is refused before SQL, naming the filter — KNOWN BUG', async (ctx) => {
-    if (await pgvectorMissing(storage.db)) ctx.skip();
-    const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
-    for (const gt of [new Date('+010000-01-01T00:00:00Z'), new Date(-8.64e15)]) {
-      const before = sent.n;
-      const err = await repo.count({ field: 'd', gt }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, `gt ${gt.toISOString()}`).toBeInstanceOf(ValidationError);
-      expect((err as ValidationError).field).toMatch(/^filter/);
-      expect(sent.n, 'refused before any statement').toBe(before);
-    }
   });
 
   // Minor (both engines): a vector record given as an array passes the record check (arrays are
@@ -1226,8 +1391,8 @@ const memoryEngine: CacheEngine = {
   name: 'memory',
   async open() {
     const cache = new MemoryCache({ prefix: 'hostile:' });
-    await cache.set('canary', { alive: true, at: new Date(0) }, 3600);
-    await cache.setHash('canary:h', 'f', 'alive');
+    await cache.set('canary', { alive: true, at: new Date(0) }, { ttlSeconds: 3600 });
+    expect(await cache.setHash('canary:h', { f: 'alive' })).toBe(1);
     return {
       cache,
       async canaryIntact() {
@@ -1247,7 +1412,7 @@ const redisEngine: CacheEngine = {
     await raw.set(outside, 'alive');
     await raw.hset(`${outside}:h`, 'f', 'alive');
     const cache = await RedisCache.connect({ url: REDIS_URL!, prefix: testPrefix('hostile') });
-    await cache.set('canary', { alive: true, at: new Date(0) }, 3600);
+    await cache.set('canary', { alive: true, at: new Date(0) }, { ttlSeconds: 3600 });
     return {
       cache,
       async canaryIntact() {
@@ -1270,11 +1435,11 @@ const redisEngine: CacheEngine = {
 
 const cacheKey = (guard = false) => cacheKeyField({ guard });
 /**
- * Counter amounts. The largest safe integers are left to a known-bug test: Redis replies to them
- * are decoded one off by ioredis, so here the extreme stops 64 short of 2^53.
+ * Counter amounts (`{ by }`). The largest safe integers are left to a known-bug test: Redis
+ * replies to them are decoded one off by ioredis, so here the extreme stops 64 short of 2^53.
  */
 const NEAR_MAX = Number.MAX_SAFE_INTEGER - 64;
-const amountField = {
+const amountField: Field = {
   valid: fc
     .oneof(fc.integer({ min: -1000, max: 1000 }), fc.constantFrom(NEAR_MAX, -NEAR_MAX))
     .map((value) => ({ value, tags: [] })),
@@ -1283,16 +1448,25 @@ const amountField = {
   bad: AMOUNT_BADS,
 };
 
-/** The cache's call models (the text-guard faults of keys and fields are tested apart). */
+/**
+ * The cache's call models (the text-guard faults of keys and fields are tested apart), each with
+ * the tally it counts in.
+ */
 function cacheModels() {
   return {
-    set: { key: cacheKey(), value: cacheValueField(), ttlSeconds: ttlField() } as Model,
-    hash: { key: cacheKey(), field: cacheKey(), value: cacheValueField() } as Model,
-    counter: { key: cacheKey(), amount: amountField } as Model,
+    set: { key: cacheKey(), value: cacheValueField(), options: ttlOptionsField() } as Model,
+    hash: { key: cacheKey(), fields: hashFieldsField() } as Model,
+    hashField: { key: cacheKey(), field: cacheKey() } as Model,
+    counter: { key: cacheKey(), options: cacheOptionsField({ by: amountField }) } as Model,
     list: {
       key: cacheKey(),
       values: arrayField(cacheValueField(), { extreme: 10_000 }),
-      ttlSeconds: ttlField(),
+      options: ttlOptionsField(),
+    } as Model,
+    push: {
+      key: cacheKey(),
+      value: cacheValueField(),
+      options: cacheOptionsField({ side: sideField() }),
     } as Model,
     many: { keys: arrayField(cacheKey(), { extreme: 10_000 }) } as Model,
     pattern: {
@@ -1303,6 +1477,25 @@ function cacheModels() {
     } as Model,
   };
 }
+type CacheModel = keyof ReturnType<typeof cacheModels>;
+/** Which tally (and line of docs/RELIABILITY.md) each model counts in. */
+const CACHE_TALLY: Record<CacheModel, string> = {
+  set: 'set',
+  hash: 'hash',
+  hashField: 'hash',
+  counter: 'counter',
+  list: 'list',
+  push: 'push',
+  many: 'many',
+  pattern: 'pattern',
+};
+
+/**
+ * The cache names a key that is not an identifier as it is (`entries.1~a b`, `fields.f.b c`),
+ * not JSON-quoted like the rest of the library (a known inconsistency with its own test).
+ */
+const cacheRefused = (tally: Tally, what: string, call: () => Promise<unknown>, w: Expect, input: unknown) =>
+  invalid(tally, what, call, w, { input, plainPaths: true });
 
 function cacheSuite(engine: CacheEngine): void {
   test(
@@ -1311,44 +1504,97 @@ function cacheSuite(engine: CacheEngine): void {
       const { cache, canaryIntact, dispose } = await engine.open();
       try {
         const m = cacheModels();
-        const names = Object.keys(m) as (keyof typeof m)[];
+        const names = Object.keys(m) as CacheModel[];
         const n = Math.max(...names.map((k) => coverageSize(m[k])));
         const run = (o: { e?: number; b?: number } = {}) =>
-          fc.tuple(...names.map((k) => objectPair(m[k], o)));
-        const t = Object.fromEntries(names.map((k) => [k, new Tally()])) as Record<keyof typeof m, Tally>;
+          fc.record(
+            Object.fromEntries(names.map((k) => [k, objectPair(m[k], o)])) as Record<
+              CacheModel,
+              fc.Arbitrary<Pair>
+            >,
+          );
+        const tallies = new Map<string, Tally>();
+        const t = Object.fromEntries(
+          names.map((k) => {
+            const name = CACHE_TALLY[k];
+            if (!tallies.has(name)) tallies.set(name, new Tally());
+            return [k, tallies.get(name)!];
+          }),
+        ) as Record<CacheModel, Tally>;
 
         await fc.assert(
-          fc.asyncProperty(run(), async ([s, h, c, l, g, p]) => {
-            const si = s!.invalid as Obj;
-            await invalid(
+          fc.asyncProperty(run(), async (c) => {
+            // set, get, getTtl, getMany, setMany, getOrSet, keysMatching, deletePattern
+            const s = c.set;
+            const si = s.invalid as Obj;
+            await cacheRefused(
               t.set,
               'cache.set',
-              () => cache.set(arg(si.key) as never, arg(si.value), si.ttlSeconds as never),
-              want(s!),
-              { input: si },
+              () => cache.set(arg(si.key) as never, arg(si.value), arg(si.options) as never),
+              want(s),
+              si,
             );
-            const key = s!.valid.key as string;
-            const value = s!.valid.value;
-            const ttl = s!.valid.ttlSeconds as number | undefined;
+            // The loader's promise is awaited, so a Promise value is no fault for getOrSet.
+            if (!(si.value instanceof Promise))
+              await cacheRefused(
+                t.set,
+                'cache.getOrSet',
+                () => cache.getOrSet(arg(si.key) as never, () => arg(si.value), arg(si.options) as never),
+                want(s),
+                si,
+              );
+            const key = s.valid.key as string;
+            const value = s.valid.value;
+            const options = s.valid.options as Obj | undefined;
+            const ttl = options?.ttlSeconds as number | undefined;
             expect(await cache.exists(key), 'a refused set stores nothing').toBe(false);
-            if (s!.fault.path[0] === 'value') {
-              await invalid(
+            const [param] = s.fault.path;
+            if (param === 'value') {
+              await cacheRefused(
                 t.set,
                 'cache.setMany',
                 () => cache.setMany({ [key]: si.value }),
-                { ...want(s!), field: ['entries', key, ...s!.fault.path.slice(1)] },
-                { input: si.value },
+                { ...want(s), field: ['entries', key, ...s.fault.path.slice(1)] },
+                si.value,
               );
-              expect(await cache.exists(key)).toBe(false);
+            } else if (param === 'options') {
+              await cacheRefused(
+                t.set,
+                'cache.setMany',
+                () => cache.setMany({ [key]: value }, arg(si.options) as never),
+                want(s),
+                si.options,
+              );
+              if (s.fault.path[1] === 'ttlSeconds')
+                await cacheRefused(
+                  t.set,
+                  'cache.setTtl',
+                  () => cache.setTtl(key, (si.options as Obj).ttlSeconds as never),
+                  { ...want(s), field: ['ttlSeconds'] },
+                  si.options,
+                );
+            } else if (typeof si.key === 'string') {
+              await cacheRefused(
+                t.set,
+                'cache.setMany',
+                () => cache.setMany({ [si.key as string]: value }),
+                { ...want(s), field: ['entries'] },
+                si.key,
+              );
             }
-            await valid(t.set, 'cache.set', () => cache.set(key, value, ttl), {
-              extreme: s!.extreme,
-              input: s!.valid,
+            expect(await cache.exists(key), 'a refused setMany stores nothing').toBe(false);
+            await valid(t.set, 'cache.set', () => cache.set(key, value, options), {
+              extreme: s.extreme,
+              input: s.valid,
             });
             same(`cache.get(${brief(key)})`, await cache.get(key), value);
             const left = await cache.getTtl(key);
             expect(left).toBeGreaterThan(0);
             expect(left).toBeLessThanOrEqual(ttl ?? 3600);
+            if (ttl !== undefined) {
+              expect(await valid(t.set, 'cache.setTtl', () => cache.setTtl(key, ttl), { input: ttl })).toBe(true);
+              expect(await cache.getTtl(key)).toBeLessThanOrEqual(ttl);
+            }
             const exact = escapeGlob(key);
             if (exact.length <= CACHE_KEY_MAX)
               same(
@@ -1358,8 +1604,10 @@ function cacheSuite(engine: CacheEngine): void {
                 }),
                 [key],
               );
-            same('getMany', await cache.getMany([key, `${seq()}~missing`]), [value, null]);
-            await valid(t.set, 'cache.setMany', () => cache.setMany({ [key]: value }, ttl), { input: key });
+            same('getMany', await cache.getMany([key, `${seq()}~missing`]), [value, undefined]);
+            await valid(t.set, 'cache.setMany', () => cache.setMany({ [key]: value }, options), {
+              input: key,
+            });
             same(`cache.get(${brief(key)}) after setMany`, await cache.get(key), value);
             expect(
               exact.length <= CACHE_KEY_MAX
@@ -1368,118 +1616,235 @@ function cacheSuite(engine: CacheEngine): void {
                   })
                 : Number(await cache.delete(key)),
             ).toBe(1);
-            expect(await cache.get(key)).toBeNull();
+            expect(await cache.get(key), 'a missing key reads as undefined').toBeUndefined();
+            // getOrSet: a miss loads and stores with the TTL; a hit returns what is stored.
+            same(
+              `getOrSet(${brief(key)}) on a miss`,
+              await valid(t.set, 'cache.getOrSet', () => cache.getOrSet(key, () => value, options), {
+                input: s.valid,
+              }),
+              value,
+            );
+            same(`cache.get(${brief(key)}) after getOrSet`, await cache.get(key), value);
+            const left2 = await cache.getTtl(key);
+            expect(left2).toBeGreaterThan(0);
+            expect(left2).toBeLessThanOrEqual(ttl ?? 3600);
+            same(
+              `getOrSet(${brief(key)}) on a hit`,
+              await cache.getOrSet(key, () => {
+                throw new Error('getOrSet loaded on a hit');
+              }),
+              value,
+            );
+            expect(await cache.delete(key)).toBe(true);
 
-            const hi = h!.invalid as Obj;
-            await invalid(
+            // setHash (fields object), getAllHash
+            const h = c.hash;
+            const hi = h.invalid as Obj;
+            await cacheRefused(
               t.hash,
               'cache.setHash',
-              () => cache.setHash(arg(hi.key) as never, arg(hi.field) as never, arg(hi.value)),
-              want(h!),
-              { input: hi },
+              () => cache.setHash(arg(hi.key) as never, arg(hi.fields) as never),
+              want(h),
+              hi,
             );
-            if (h!.fault.path[0] !== 'value') {
-              await invalid(
-                t.hash,
-                'cache.getHash',
-                () => cache.getHash(arg(hi.key) as never, arg(hi.field) as never),
-                want(h!),
-                { input: hi },
-              );
-              await invalid(
-                t.hash,
-                'cache.deleteHashField',
-                () => cache.deleteHashField(arg(hi.key) as never, arg(hi.field) as never),
-                want(h!),
-                { input: hi },
-              );
-            }
-            const [hk, hf, hv] = [h!.valid.key as string, h!.valid.field as string, h!.valid.value];
-            expect(await cache.exists(hk)).toBe(false);
+            const hk = h.valid.key as string;
+            const fields = h.valid.fields as Obj;
+            expect(await cache.exists(hk), 'a refused setHash stores nothing').toBe(false);
             expect(
-              await valid(t.hash, 'cache.setHash', () => cache.setHash(hk, hf, hv), {
-                extreme: h!.extreme,
-                input: h!.valid,
+              await valid(t.hash, 'cache.setHash', () => cache.setHash(hk, fields), {
+                extreme: h.extreme,
+                input: h.valid,
+              }),
+              'setHash answers how many fields were new',
+            ).toBe(Object.keys(fields).length);
+            same(`getAllHash(${brief(hk)})`, await cache.getAllHash(hk), fields);
+            for (const [f, v] of Object.entries(fields))
+              same(`getHash(${brief(hk)}, ${brief(f)})`, await cache.getHash(hk, f), v);
+            expect(await cache.setHash(hk, fields), 'the same fields again are not new').toBe(0);
+            for (const f of Object.keys(fields)) expect(await cache.deleteHashField(hk, f)).toBe(true);
+            expect(await cache.exists(hk), 'a hash goes with its last field').toBe(false);
+
+            // getHash, deleteHashField, getAllHash: one key and field
+            const hf = c.hashField;
+            const fi = hf.invalid as Obj;
+            await cacheRefused(
+              t.hashField,
+              'cache.getHash',
+              () => cache.getHash(arg(fi.key) as never, arg(fi.field) as never),
+              want(hf),
+              fi,
+            );
+            await cacheRefused(
+              t.hashField,
+              'cache.deleteHashField',
+              () => cache.deleteHashField(arg(fi.key) as never, arg(fi.field) as never),
+              want(hf),
+              fi,
+            );
+            if (hf.fault.path[0] === 'key')
+              await cacheRefused(
+                t.hashField,
+                'cache.getAllHash',
+                () => cache.getAllHash(arg(fi.key) as never),
+                want(hf),
+                fi,
+              );
+            const [fk, ff] = [hf.valid.key as string, hf.valid.field as string];
+            expect(
+              await valid(t.hashField, 'cache.getHash', () => cache.getHash(fk, ff), {
+                extreme: hf.extreme,
+                input: hf.valid,
+              }),
+              'a missing hash field reads as undefined',
+            ).toBeUndefined();
+            expect(await cache.setHash(fk, { [ff]: null })).toBe(1);
+            expect(await cache.getHash(fk, ff), 'a stored null reads as null').toBeNull();
+            expect(
+              await valid(t.hashField, 'cache.deleteHashField', () => cache.deleteHashField(fk, ff), {
+                input: hf.valid,
               }),
             ).toBe(true);
-            same(`getHash(${brief(hk)}, ${brief(hf)})`, await cache.getHash(hk, hf), hv);
-            same('getAllHash', await cache.getAllHash(hk), { [hf]: hv });
-            expect(await cache.deleteHashField(hk, hf)).toBe(true);
-            expect(await cache.exists(hk)).toBe(false);
+            expect(await cache.exists(fk)).toBe(false);
 
-            const ci = c!.invalid as Obj;
-            await invalid(
+            // increment, decrement ({ by })
+            const ci = c.counter.invalid as Obj;
+            await cacheRefused(
               t.counter,
               'cache.increment',
-              () => cache.increment(arg(ci.key) as never, ci.amount as never),
-              want(c!),
-              { input: ci },
+              () => cache.increment(arg(ci.key) as never, arg(ci.options) as never),
+              want(c.counter),
+              ci,
             );
-            await invalid(
+            await cacheRefused(
               t.counter,
               'cache.decrement',
-              () => cache.decrement(arg(ci.key) as never, ci.amount as never),
-              want(c!),
-              { input: ci },
+              () => cache.decrement(arg(ci.key) as never, arg(ci.options) as never),
+              want(c.counter),
+              ci,
             );
-            const [ck, amount] = [c!.valid.key as string, c!.valid.amount as number | undefined];
-            expect(await cache.exists(ck)).toBe(false);
+            const ck = c.counter.valid.key as string;
+            const by = c.counter.valid.options as { by?: number } | undefined;
+            expect(await cache.exists(ck), 'a refused increment stores nothing').toBe(false);
             expect(
-              await valid(t.counter, 'cache.increment', () => cache.increment(ck, amount), {
-                extreme: c!.extreme,
-                input: c!.valid,
+              await valid(t.counter, 'cache.increment', () => cache.increment(ck, by), {
+                extreme: c.counter.extreme,
+                input: c.counter.valid,
               }),
-            ).toBe(amount ?? 1);
-            expect(await cache.decrement(ck, amount)).toBe(0);
+            ).toBe(by?.by ?? 1);
+            expect(
+              await valid(t.counter, 'cache.decrement', () => cache.decrement(ck, by), {
+                input: c.counter.valid,
+              }),
+            ).toBe(0);
             expect(await cache.delete(ck)).toBe(true);
 
-            const li = l!.invalid as Obj;
-            await invalid(
+            // setWithList, getList
+            const li = c.list.invalid as Obj;
+            await cacheRefused(
               t.list,
               'cache.setWithList',
-              () => cache.setWithList(arg(li.key) as never, arg(li.values) as never, li.ttlSeconds as never),
-              want(l!),
-              { input: li },
+              () =>
+                cache.setWithList(arg(li.key) as never, arg(li.values) as never, arg(li.options) as never),
+              want(c.list),
+              li,
             );
-            const [lk, values] = [l!.valid.key as string, l!.valid.values as unknown[]];
-            expect(await cache.exists(lk)).toBe(false);
-            await valid(
-              t.list,
-              'cache.setWithList',
-              () => cache.setWithList(lk, values, l!.valid.ttlSeconds as number | undefined),
-              { extreme: l!.extreme, input: l!.valid },
-            );
-            same(`getList(${brief(lk)})`, await cache.getList(lk), values);
-            if (values.length) expect(await cache.delete(lk)).toBe(true);
-
-            const gi = g!.invalid as Obj;
-            await invalid(t.many, 'cache.getMany', () => cache.getMany(arg(gi.keys) as never), want(g!), {
-              input: gi,
+            const [lk, values] = [c.list.valid.key as string, c.list.valid.values as unknown[]];
+            const listOptions = c.list.valid.options as Obj | undefined;
+            expect(await cache.exists(lk), 'a refused setWithList stores nothing').toBe(false);
+            await valid(t.list, 'cache.setWithList', () => cache.setWithList(lk, values, listOptions), {
+              extreme: c.list.extreme,
+              input: c.list.valid,
             });
-            const keys = g!.valid.keys as string[];
+            same(`getList(${brief(lk)})`, await cache.getList(lk), values);
+            if (values.length) {
+              const left3 = await cache.getTtl(lk);
+              expect(left3).toBeGreaterThan(0);
+              expect(left3).toBeLessThanOrEqual((listOptions?.ttlSeconds as number | undefined) ?? 3600);
+              expect(await cache.delete(lk)).toBe(true);
+            } else expect(await cache.exists(lk), 'an empty list is no key').toBe(false);
+
+            // pushToList, popFromList ({ side })
+            const pi = c.push.invalid as Obj;
+            await cacheRefused(
+              t.push,
+              'cache.pushToList',
+              () => cache.pushToList(arg(pi.key) as never, arg(pi.value), arg(pi.options) as never),
+              want(c.push),
+              pi,
+            );
+            if (c.push.fault.path[0] !== 'value')
+              await cacheRefused(
+                t.push,
+                'cache.popFromList',
+                () => cache.popFromList(arg(pi.key) as never, arg(pi.options) as never),
+                want(c.push),
+                pi,
+              );
+            const [pk, pv] = [c.push.valid.key as string, c.push.valid.value];
+            const side = c.push.valid.options as { side?: 'left' | 'right' } | undefined;
+            const other = { side: side?.side === 'left' ? ('right' as const) : ('left' as const) };
+            expect(await cache.exists(pk), 'a refused push stores nothing').toBe(false);
+            expect(
+              await valid(t.push, 'cache.pushToList', () => cache.pushToList(pk, pv, side), {
+                extreme: c.push.extreme,
+                input: c.push.valid,
+              }),
+            ).toBe(1);
+            expect(await cache.pushToList(pk, 'second', side)).toBe(2);
+            same(
+              `getList(${brief(pk)}) after two pushes ${brief(side)}`,
+              await cache.getList(pk),
+              side?.side === 'left' ? ['second', pv] : [pv, 'second'],
+            );
+            // The other end holds the first value pushed; this end the second.
+            same(
+              `popFromList(${brief(pk)}, ${brief(other)})`,
+              await valid(t.push, 'cache.popFromList', () => cache.popFromList(pk, other), { input: other }),
+              pv,
+            );
+            same(
+              `popFromList(${brief(pk)}, ${brief(side)})`,
+              await valid(t.push, 'cache.popFromList', () => cache.popFromList(pk, side), { input: side }),
+              'second',
+            );
+            expect(await cache.popFromList(pk, side), 'an empty list pops undefined').toBeUndefined();
+            expect(await cache.exists(pk)).toBe(false);
+
+            // getMany
+            const gi = c.many.invalid as Obj;
+            await cacheRefused(
+              t.many,
+              'cache.getMany',
+              () => cache.getMany(arg(gi.keys) as never),
+              want(c.many),
+              gi,
+            );
+            const keys = c.many.valid.keys as string[];
             same(
               'getMany of unset keys',
               await valid(t.many, 'cache.getMany', () => cache.getMany(keys), {
-                extreme: g!.extreme,
+                extreme: c.many.extreme,
                 input: keys,
               }),
-              keys.map(() => null),
+              keys.map(() => undefined),
             );
 
-            const pi = (p!.invalid as Obj).pattern;
-            await invalid(
+            // keysMatching, deletePattern
+            const pattern = (c.pattern.invalid as Obj).pattern;
+            await cacheRefused(
               t.pattern,
               'cache.keysMatching',
-              () => cache.keysMatching(arg(pi) as never),
-              want(p!),
-              { input: pi },
+              () => cache.keysMatching(arg(pattern) as never),
+              want(c.pattern),
+              pattern,
             );
-            await invalid(
+            await cacheRefused(
               t.pattern,
               'cache.deletePattern',
-              () => cache.deletePattern(arg(pi) as never),
-              want(p!),
-              { input: pi },
+              () => cache.deletePattern(arg(pattern) as never),
+              want(c.pattern),
+              pattern,
             );
           }),
           withExamples(n, run),
@@ -1489,10 +1854,15 @@ function cacheSuite(engine: CacheEngine): void {
           ['canary', ...(engine.name === 'memory' ? ['canary:h'] : [])].sort(),
         );
         await canaryIntact();
-        for (const k of names) {
-          const kinds = kindsOf(m[k]);
-          expectCovered(t[k], k === 'pattern' ? [] : kinds.extremes, kinds.faults);
-          console.log(t[k].line(engine.name, `cache.${k}`, false));
+        for (const name of new Set(Object.values(CACHE_TALLY))) {
+          const models = names.filter((k) => CACHE_TALLY[k] === name);
+          const kinds = models.map((k) => kindsOf(m[k]));
+          expectCovered(
+            tallies.get(name)!,
+            name === 'pattern' ? [] : kinds.flatMap((x) => x.extremes),
+            kinds.flatMap((x) => x.faults),
+          );
+          console.log(tallies.get(name)!.line(engine.name, `cache.${name}`, false));
         }
       } finally {
         await dispose();
@@ -1525,8 +1895,10 @@ function cacheSuite(engine: CacheEngine): void {
               ['cache.set', () => cache.set(key, 1)],
               ['cache.get', () => cache.get(key)],
               ['cache.increment', () => cache.increment(key)],
-              ['cache.setHash', () => cache.setHash(key, 'f', 1)],
+              ['cache.setHash', () => cache.setHash(key, { f: 1 })],
               ['cache.getOrSet', () => cache.getOrSet(key, () => 1)],
+              ['cache.pushToList', () => cache.pushToList(key, 1, { side: 'left' })],
+              ['cache.popFromList', () => cache.popFromList(key)],
             ] as const)
               await invalid(tally, what, call, want(k), { input: key });
             await invalid(
@@ -1536,11 +1908,25 @@ function cacheSuite(engine: CacheEngine): void {
               { ...want(k), field: ['keys', 1] },
               { input: key },
             );
+            await invalid(
+              tally,
+              'cache.setMany',
+              () => cache.setMany({ ok: 1, [key]: 2 }),
+              { ...want(k), field: ['entries'] },
+              { input: key },
+            );
             const field = arg((f.invalid as Obj).field) as string;
-            await invalid(tally, 'cache.setHash', () => cache.setHash('k', field, 1), want(f), {
+            await invalid(
+              tally,
+              'cache.setHash',
+              () => cache.setHash('k', { ok: 1, [field]: 1 }),
+              { ...want(f), field: ['fields'] },
+              { input: field },
+            );
+            await invalid(tally, 'cache.getHash', () => cache.getHash('k', field), want(f), {
               input: field,
             });
-            await invalid(tally, 'cache.getHash', () => cache.getHash('k', field), want(f), {
+            await invalid(tally, 'cache.deleteHashField', () => cache.deleteHashField('k', field), want(f), {
               input: field,
             });
             const pattern = arg((p.invalid as Obj).pattern) as string;
@@ -1567,36 +1953,132 @@ function cacheSuite(engine: CacheEngine): void {
   );
 
   // BUG (Redis): ioredis decodes an integer reply as `n * 10 + digit - 48` in doubles, so replies
-  // within ~57 of 2^53 come back one off: increment('k', 2^53 - 1) answers 2^53. Memory is exact.
+  // within ~57 of 2^53 come back one off: increment('k', { by: 2^53 - 1 }) answers 2^53. Memory is exact.
   (engine.name === 'redis' ? test.fails : test)(
     `cache [${engine.name}]: increment and decrement by ±(2^53 - 1) answer the exact count${engine.name === 'redis' ? ' — KNOWN BUG on Redis' : ''}`,
     async () => {
       const { cache, dispose } = await engine.open();
       try {
         const key = `${seq()}~counter`;
-        expect(await cache.increment(key, Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+        const by = { by: Number.MAX_SAFE_INTEGER };
+        expect(await cache.increment(key, by)).toBe(Number.MAX_SAFE_INTEGER);
         expect(await cache.get(key)).toBe(Number.MAX_SAFE_INTEGER);
-        expect(await cache.decrement(key, Number.MAX_SAFE_INTEGER)).toBe(0);
-        expect(await cache.decrement(key, Number.MAX_SAFE_INTEGER)).toBe(-Number.MAX_SAFE_INTEGER);
+        expect(await cache.decrement(key, by)).toBe(0);
+        expect(await cache.decrement(key, by)).toBe(-Number.MAX_SAFE_INTEGER);
       } finally {
         await dispose();
       }
     },
   );
 
-  // BUG (both engines): ttlSeconds has no upper bound. Above what Redis holds (its expiry is a
-  // signed 64-bit count of milliseconds) Redis fails with a raw StorageError "ERR invalid expire
-  // time" or "ERR value is not an integer", while memory accepts; it should be a ValidationError.
-  test.fails(`cache [${engine.name}]: a TTL beyond Redis's range is a ValidationError naming ttlSeconds — KNOWN BUG`, async () => {
+  // Was a bug (both engines): ttlSeconds had no upper bound; past what Redis holds (its expiry is a
+  // signed 64-bit count of milliseconds) Redis failed with a raw StorageError and memory accepted.
+  // Now at most 100 years (MAX_TTL_SECONDS) on both, for every call that takes a TTL; the generated
+  // TTLs carry it as a fault.
+  test(`cache [${engine.name}]: a TTL over 100 years is a ValidationError naming options.ttlSeconds`, async () => {
     const { cache, dispose } = await engine.open();
     try {
-      for (const ttl of [9_223_372_036_854_776, 1e21, 1e300]) {
-        const err = await cache.set(`${seq()}~ttl`, 1, ttl).then(
+      const key = `${seq()}~ttl`;
+      for (const ttlSeconds of [MAX_TTL_SECONDS + 1, 9_223_372_036_854_776, 1e21, 1e300]) {
+        for (const [what, call, field] of [
+          ['set', () => cache.set(key, 1, { ttlSeconds }), 'options.ttlSeconds'],
+          ['setMany', () => cache.setMany({ [key]: 1 }, { ttlSeconds }), 'options.ttlSeconds'],
+          ['setWithList', () => cache.setWithList(key, [1], { ttlSeconds }), 'options.ttlSeconds'],
+          ['getOrSet', () => cache.getOrSet(key, () => 1, { ttlSeconds }), 'options.ttlSeconds'],
+          ['setTtl', () => cache.setTtl(key, ttlSeconds), 'ttlSeconds'],
+        ] as const) {
+          const err = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, `${what}: ttlSeconds ${ttlSeconds}`).toBeInstanceOf(ValidationError);
+          expect((err as ValidationError).field, what).toBe(field);
+          expect(await cache.exists(key), `${what}: nothing stored`).toBe(false);
+        }
+      }
+      await cache.set(key, 1, { ttlSeconds: MAX_TTL_SECONDS });
+      expect(await cache.getTtl(key)).toBeGreaterThan(MAX_TTL_SECONDS - 60);
+      expect(await cache.setTtl(key, MAX_TTL_SECONDS)).toBe(true);
+      expect(await cache.delete(key)).toBe(true);
+    } finally {
+      await dispose();
+    }
+  });
+
+  // BUG (both engines): `{ by: null }` and `{ side: null }` are taken for the defaults (`?? 1`,
+  // `?? 'right'`), where `{ ttlSeconds: null }` is refused, the relational options refuse null, and
+  // 0.1's increment(key, null) was refused. Left out of the generated faults meanwhile.
+  test.fails(`cache [${engine.name}]: { by: null } and { side: null } are ValidationErrors naming the option — KNOWN BUG`, async () => {
+    const { cache, dispose } = await engine.open();
+    try {
+      const key = `${seq()}~null-option`;
+      for (const [what, call, field] of [
+        ['increment', () => cache.increment(key, { by: null as never }), 'options.by'],
+        ['decrement', () => cache.decrement(key, { by: null as never }), 'options.by'],
+        ['pushToList', () => cache.pushToList(key, 1, { side: null as never }), 'options.side'],
+        ['popFromList', () => cache.popFromList(key, { side: null as never }), 'options.side'],
+      ] as const) {
+        const err = await call().then(
           () => undefined,
           (e: unknown) => e,
         );
-        expect(err, `ttlSeconds ${ttl}`).toBeInstanceOf(ValidationError);
-        expect((err as ValidationError).field).toBe('ttlSeconds');
+        expect(err, what).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field, what).toBe(field);
+      }
+    } finally {
+      await dispose();
+    }
+  });
+
+  // BUG (both engines): a cache options object with a key it does not know is accepted and the key
+  // ignored, so a misspelt or 0.1-style option (`{ ttl: 60 }`, `{ amount: 5 }`, `{ left: true }`)
+  // silently does the default. Every relational options object refuses unknown keys by name.
+  test.fails(`cache [${engine.name}]: an unknown key in a cache options object is a ValidationError — KNOWN BUG`, async () => {
+    const { cache, dispose } = await engine.open();
+    try {
+      const key = `${seq()}~unknown-option`;
+      for (const [what, call] of [
+        ['set', () => cache.set(key, 1, { ttl: 60 } as never)],
+        ['setMany', () => cache.setMany({ [key]: 1 }, { ttlSecond: 60 } as never)],
+        ['setWithList', () => cache.setWithList(key, [1], { expire: 60 } as never)],
+        ['getOrSet', () => cache.getOrSet(key, () => 1, { ttl: 60 } as never)],
+        ['increment', () => cache.increment(key, { amount: 5 } as never)],
+        ['pushToList', () => cache.pushToList(key, 1, { left: true } as never)],
+        ['popFromList', () => cache.popFromList(key, { left: true } as never)],
+      ] as const) {
+        const err = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, what).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field, what).toBe('options');
+        expect(await cache.exists(key), `${what}: nothing stored`).toBe(false);
+      }
+    } finally {
+      await dispose();
+    }
+  });
+
+  // Inconsistency (both engines): the cache names a key that is not an identifier as it is
+  // (`entries.1~a b`, `fields.f.b c`, `value.b c`), where the rest of the library writes it
+  // JSON-quoted (`metadata["a b"]`) so that the name, and a message holding it, is storable text;
+  // a value's key with a lone surrogate puts one in the error's field. The generated cases accept
+  // either spelling for the cache (`plainPaths`).
+  test.fails(`cache [${engine.name}]: a key that is not an identifier is named JSON-quoted — KNOWN BUG`, async () => {
+    const { cache, dispose } = await engine.open();
+    try {
+      const fn = () => 1;
+      for (const [what, call, field] of [
+        ['set', () => cache.set('k', { 'b c': fn }), 'value["b c"]'],
+        ['setMany', () => cache.setMany({ 'a b': fn }), 'entries["a b"]'],
+        ['setHash', () => cache.setHash('h', { 'f g': { 'b\ud800': fn } }), 'fields["f g"]["b\\ud800"]'],
+      ] as const) {
+        const err = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, what).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field, what).toBe(field);
       }
     } finally {
       await dispose();

@@ -26,6 +26,16 @@ export interface CacheOptions {
   defaultTtlSeconds?: number;
 }
 
+/** The checked prefix and default TTL of `options`: an engine checks them before it connects. */
+export function cacheSettings(options: CacheOptions): { prefix: string; defaultTtl: number } {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  if (!PREFIX_PATTERN.test(prefix)) throw new ValidationError('prefix', 'must match [A-Za-z0-9:_.-]{0,64}');
+  return {
+    prefix,
+    defaultTtl: checkTtl(options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS, 'defaultTtlSeconds'),
+  };
+}
+
 /**
  * The public boundary shared by every engine: validation, the namespace, the codec and
  * single-flight loads. Engines implement the raw operations on namespaced keys and stored strings.
@@ -39,10 +49,7 @@ export abstract class BaseCache implements CacheRepository {
   readonly #flights = new SingleFlight();
 
   constructor(options: CacheOptions = {}) {
-    const prefix = options.prefix ?? DEFAULT_PREFIX;
-    if (!PREFIX_PATTERN.test(prefix)) throw new ValidationError('prefix', 'must match [A-Za-z0-9:_.-]{0,64}');
-    this.prefix = prefix;
-    this.defaultTtl = checkTtl(options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS, 'defaultTtlSeconds');
+    ({ prefix: this.prefix, defaultTtl: this.defaultTtl } = cacheSettings(options));
   }
 
   protected abstract rawGet(key: string): Promise<Stored | null>;

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
-import { BaseCache, type CacheOptions } from './base.js';
+import { BaseCache, type CacheOptions, cacheSettings } from './base.js';
 import type { Stored } from './codec.js';
 import { mapRedisError } from './errors.js';
 
@@ -54,6 +54,7 @@ export class RedisCache extends BaseCache {
    * ```
    */
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {
+    cacheSettings(options); // bad settings fail before a connection is opened, not after
     const common: RedisOptions = {
       lazyConnect: true,
       enableAutoPipelining: true,

@@ -74,8 +74,8 @@ export const languageSchema = z
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a language code such as "en" or "pt-BR"');
 
 export const jsonObjectSchema = storableJsonObject().refine(
-  (v) => JSON.stringify(v).length <= LIMITS.metadataBytes,
-  `must be at most ${LIMITS.metadataBytes.toLocaleString('en')} characters as JSON`,
+  (v) => Buffer.byteLength(JSON.stringify(v), 'utf8') <= LIMITS.metadataBytes,
+  `must be at most ${LIMITS.metadataBytes.toLocaleString('en')} bytes as JSON (UTF-8)`,
 );
 
 /** A metadata containment match (`metadata @> match`); empty would select every row. */

@@ -35,6 +35,8 @@ export function jsonProblem(
   }
   if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
+      // Parsing copies objects key by key, where "__proto__" would set the prototype and vanish.
+      if (k === '__proto__') return { path: [...path, k], problem: 'key "__proto__" cannot be stored' };
       const keyProblem = textProblem(k);
       if (keyProblem) return { path: [...path, k], problem: `key ${keyProblem}` };
       const found = jsonProblem(v, [...path, k]);
@@ -53,7 +55,11 @@ export const storableText = () =>
 
 /** A JSON object PostgreSQL's jsonb can store exactly; a problem names the nested field. */
 export const storableJsonObject = () =>
-  z.record(z.string(), z.json()).superRefine((v, ctx) => {
-    const found = jsonProblem(v);
-    if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path });
-  });
+  z
+    .unknown()
+    // Checked on the caller's value itself, before parsing copies it (and loses a "__proto__" key).
+    .superRefine((v, ctx) => {
+      const found = jsonProblem(v);
+      if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path });
+    })
+    .pipe(z.record(z.string(), z.json()));

@@ -18,7 +18,7 @@ import {
 import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
-import { Params, tsQuery } from '../sql/params.js';
+import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
 
 /** What `items.saveBatch` did: the ids in input order, and how many items were new, changed or unchanged. */
@@ -292,6 +292,7 @@ export class ItemRepository {
    * ```
    */
   async exists(source: SourceType, sourceId: string): Promise<boolean> {
+    validate(keySchema, { source, sourceId });
     return (await this.existsMany([{ source, sourceId }]))[0]!;
   }
 
@@ -352,11 +353,13 @@ export class ItemRepository {
     if (s.category) c.push(`category = ${p.add(s.category)}::category_type`);
     if (s.publishedFrom) c.push(`published_at >= ${p.add(s.publishedFrom)}`);
     if (s.publishedTo) c.push(`published_at <= ${p.add(s.publishedTo)}`);
-    const rows = await this.db.query<ItemRow>(
-      `SELECT ${ITEM_COLUMNS} FROM processed_items WHERE ${c.join(' AND ')}
-       ORDER BY ts_rank_cd(search_vector, ${query}) DESC, published_at DESC, id
-       LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
-      p.values,
+    const rows = await withTextQuery('search.q', () =>
+      this.db.query<ItemRow>(
+        `SELECT ${ITEM_COLUMNS} FROM processed_items WHERE ${c.join(' AND ')}
+         ORDER BY ts_rank_cd(search_vector, ${query}) DESC, published_at DESC, id
+         LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
+        p.values,
+      ),
     );
     return rows.map(toItem);
   }

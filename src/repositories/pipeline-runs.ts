@@ -19,16 +19,16 @@ const resultSchema = z
   .object({
     /** The run's final status (default `completed`). */
     status: processingStatusSchema.default('completed'),
-    /** Items collected (default 0). */
-    itemsCollected: count.default(0),
-    /** Items processed (default 0). */
-    itemsProcessed: count.default(0),
-    /** Items dropped as duplicates (default 0). */
-    itemsDeduplicated: count.default(0),
-    /** Topics created (default 0). */
-    topicsCreated: count.default(0),
-    /** Trends created (default 0). */
-    trendsCreated: count.default(0),
+    /** Items collected (omitted: as recorded so far, 0 for a new run). */
+    itemsCollected: count.optional(),
+    /** Items processed (omitted: as recorded so far). */
+    itemsProcessed: count.optional(),
+    /** Items dropped as duplicates (omitted: as recorded so far). */
+    itemsDeduplicated: count.optional(),
+    /** Topics created (omitted: as recorded so far). */
+    topicsCreated: count.optional(),
+    /** Trends created (omitted: as recorded so far). */
+    trendsCreated: count.optional(),
     /** Measured from startedAt when omitted. */
     durationSeconds: z.number().min(0).refine(Number.isFinite, 'must be finite').optional(),
     /** Error messages to append to the run's, at most 10,000 of at most 10,000 characters. */
@@ -36,7 +36,8 @@ const resultSchema = z
   })
   .strict();
 /**
- * What `pipelineRuns.complete` records: the status and counts (each a 32-bit count >= 0, default 0)
+ * What `pipelineRuns.complete` records: the status and counts (each a 32-bit count >= 0; an omitted
+ * one keeps what the run recorded so far, so `fail` never wipes counts)
  * and errors to append.
  *
  * @example
@@ -105,19 +106,20 @@ export class PipelineRunRepository {
     validate(uuidSchema, id, 'id');
     const r = validate(resultSchema, result, 'result');
     const rows = await this.db.query(
-      `UPDATE pipeline_runs SET status = $2::processing_status, items_collected = $3, items_processed = $4,
-         items_deduplicated = $5, topics_created = $6, trends_created = $7,
+      `UPDATE pipeline_runs SET status = $2::processing_status, items_collected = coalesce($3, items_collected),
+         items_processed = coalesce($4, items_processed), items_deduplicated = coalesce($5, items_deduplicated),
+         topics_created = coalesce($6, topics_created), trends_created = coalesce($7, trends_created),
          duration_seconds = coalesce($8::float8, extract(epoch FROM now() - started_at)::float8),
          errors = coalesce(errors, '{}') || $9::text[], completed_at = now()
        WHERE id = $1 RETURNING 1`,
       [
         id,
         r.status,
-        r.itemsCollected,
-        r.itemsProcessed,
-        r.itemsDeduplicated,
-        r.topicsCreated,
-        r.trendsCreated,
+        r.itemsCollected ?? null,
+        r.itemsProcessed ?? null,
+        r.itemsDeduplicated ?? null,
+        r.topicsCreated ?? null,
+        r.trendsCreated ?? null,
         r.durationSeconds ?? null,
         r.errors,
       ],

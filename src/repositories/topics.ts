@@ -17,7 +17,7 @@ import {
 } from '../domain/models.js';
 import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
-import { Params, tsQuery } from '../sql/params.js';
+import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, TOPIC_COLUMNS, type TopicRow, toItem, toTopic } from './mapping.js';
 import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
 
@@ -177,9 +177,11 @@ export class TopicRepository {
     const p = new Params();
     const { where, rank } = this.#where(s, p);
     const order = rank ? `${rank} DESC, last_updated DESC` : 'last_updated DESC';
-    const rows = await this.db.query<TopicRow>(
-      `SELECT ${TOPIC_COLUMNS} FROM topics ${where} ORDER BY ${order}, id LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
-      p.values,
+    const rows = await withTextQuery('search.q', () =>
+      this.db.query<TopicRow>(
+        `SELECT ${TOPIC_COLUMNS} FROM topics ${where} ORDER BY ${order}, id LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
+        p.values,
+      ),
     );
     return rows.map(toTopic);
   }
@@ -195,9 +197,11 @@ export class TopicRepository {
   async count(search: Omit<TopicSearch, 'limit' | 'offset'> = {}): Promise<number> {
     const s = validate(topicSearchSchema, search, 'search');
     const p = new Params();
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM topics ${this.#where(s, p).where}`,
-      p.values,
+    const [row] = await withTextQuery('search.q', () =>
+      this.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM topics ${this.#where(s, p).where}`,
+        p.values,
+      ),
     );
     return row!.n;
   }

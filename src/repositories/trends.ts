@@ -12,7 +12,7 @@ import {
 } from '../domain/models.js';
 import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
-import { Params, tsQuery } from '../sql/params.js';
+import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { TREND_COLUMNS, type TrendRow, toTrend } from './mapping.js';
 import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
 
@@ -144,9 +144,11 @@ export class TrendRepository {
     const p = new Params();
     const { where, rank } = this.#where(f, p);
     const order = f.sort ? SORTS[f.sort] : rank ? `${rank} DESC, ${SORTS.rank}` : SORTS.rank;
-    const rows = await this.db.query<TrendRow>(
-      `SELECT ${TREND_COLUMNS} FROM trends ${where} ORDER BY ${order}, id LIMIT ${p.add(f.limit)} OFFSET ${p.add(f.offset)}`,
-      p.values,
+    const rows = await withTextQuery('filter.q', () =>
+      this.db.query<TrendRow>(
+        `SELECT ${TREND_COLUMNS} FROM trends ${where} ORDER BY ${order}, id LIMIT ${p.add(f.limit)} OFFSET ${p.add(f.offset)}`,
+        p.values,
+      ),
     );
     return rows.map(toTrend);
   }
@@ -162,9 +164,11 @@ export class TrendRepository {
   async count(filter: Omit<TrendFilter, 'limit' | 'offset' | 'sort'> = {}): Promise<number> {
     const f = validate(trendFilterSchema, filter, 'filter');
     const p = new Params();
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM trends ${this.#where(f, p).where}`,
-      p.values,
+    const [row] = await withTextQuery('filter.q', () =>
+      this.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM trends ${this.#where(f, p).where}`,
+        p.values,
+      ),
     );
     return row!.n;
   }

@@ -1,3 +1,5 @@
+import { StorageError, ValidationError } from '../domain/errors.js';
+
 /** Collects bind parameters while a statement is built, handing out their $n placeholders. */
 export class Params {
   readonly values: unknown[] = [];
@@ -16,4 +18,20 @@ export class Params {
 export function tsQuery(p: Params, q: string, language?: string): string {
   const text = p.add(q);
   return `(websearch_to_tsquery(trend_ts_config(${p.add(language ?? 'en')}), ${text}) || websearch_to_tsquery('simple', ${text}))`;
+}
+
+/**
+ * Runs a statement that parses caller text as a full-text query. PostgreSQL's parser has a fixed
+ * stack: a query of 33 or more negations ("- - - …") fails inside the database, and that is the
+ * caller's input, so it is a ValidationError naming `field`, like any other bad input.
+ */
+export async function withTextQuery<T>(field: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof StorageError && /tsquery stack too small/.test(err.message)) {
+      throw new ValidationError(field, 'has too many operators for a full-text query', { cause: err });
+    }
+    throw err;
+  }
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { PgOptions } from '../config.js';
 import { ConnectionError, StorageError } from '../domain/errors.js';
 import { mapDriverError } from './errors.js';
 import {
@@ -14,23 +15,6 @@ import {
   type Row,
 } from './executor.js';
 import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
-
-export interface PgOptions {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password?: string | undefined;
-  /** false, true (verify the certificate), or node TLS options. */
-  ssl?: boolean | { rejectUnauthorized?: boolean; ca?: string } | undefined;
-  poolMin: number;
-  poolMax: number;
-  connectTimeoutMs: number;
-  /** 0 disables the server-side statement timeout. */
-  statementTimeoutMs: number;
-  idleTimeoutMs: number;
-  applicationName: string;
-}
 
 const TX_STATEMENT = /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i;
 // The server ended the session (shutdown, restart, crash recovery): whatever the statement was,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Extensions, PGlite } from '@electric-sql/pglite';
+import { type Extensions, PGlite, types } from '@electric-sql/pglite';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { StorageError } from '../domain/errors.js';
@@ -31,6 +31,24 @@ export interface PGliteOptions {
  * Any PGlite a migration runs on needs them.
  */
 export const PLATFORM_EXTENSIONS: Extensions = { uuid_ossp, pgcrypto };
+
+const TIMESTAMPTZ =
+  /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?( BC)?$/;
+
+/**
+ * timestamptz text → Date. PGlite's own parser hands the text to `new Date()`, which reads years
+ * 0–99 as 1900–1999: "0050-06-15" came back as 1950. Here every field is read as written.
+ */
+export function parseTimestamptz(text: string): Date {
+  const m = TIMESTAMPTZ.exec(text);
+  if (!m) return new Date(text); // infinity, -infinity
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om, os, bc] = m;
+  const ms = frac ? Math.floor(Number(frac) * 1000) : 0;
+  const date = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
+  date.setUTCFullYear(bc ? 1 - Number(y) : Number(y));
+  const offset = (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0)) * 1000;
+  return new Date(date.getTime() - (sign === '+' ? offset : -offset));
+}
 
 const ENDED = 'this transaction has ended; use the storage handle instead';
 
@@ -88,6 +106,7 @@ export class PGliteDatabase implements Database {
       const pg = await PGlite.create({
         dataDir: dataDir ? join(dataDir, 'pgdata') : undefined,
         extensions: { ...PLATFORM_EXTENSIONS, ...options.extensions },
+        parsers: { [types.TIMESTAMPTZ]: parseTimestamptz },
       });
       // New GIN entries wait in a pending list that every search scans in full until VACUUM
       // merges it or it passes this limit (4 MB by default). PGlite runs no autovacuum, so the

@@ -80,8 +80,16 @@ const MAX_NODES = 1000;
 const text = storableText().max(10_000);
 const int = z.number().int('must be an integer (use a range for fractional numbers)').safe();
 const isoDate = z.iso.datetime({ offset: true });
+const inYears = (d: Date) => {
+  const year = d.getUTCFullYear();
+  return year >= 1 && year <= 9999;
+};
 const bound = z.union(
-  [z.number().refine(Number.isFinite, 'must be finite'), isoDate, z.date()],
+  [
+    z.number().refine(Number.isFinite, 'must be finite'),
+    isoDate.refine((s) => inYears(new Date(s)), 'must be between the years 1 and 9999'),
+    z.date().refine(inYears, 'must be between the years 1 and 9999'),
+  ],
   'must be a number, an ISO-8601 timestamp or a Date',
 );
 

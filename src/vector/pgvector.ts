@@ -291,7 +291,12 @@ export class PgVectorRepository implements VectorRepository {
         }
       });
     }
-    if (!this.#indexed && !this.#mayNotIndex && this.#threshold > 0 && (await this.count()) >= this.#threshold) {
+    if (
+      !this.#indexed &&
+      !this.#mayNotIndex &&
+      this.#threshold > 0 &&
+      (await this.count()) >= this.#threshold
+    ) {
       try {
         await this.buildIndex();
       } catch (err) {

@@ -278,11 +278,12 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     expect(await cache.setHash('h', { b: new Date(5), c: 'new' })).toBe(2);
     expect(await cache.getHash('h', 'a')).toBe(2);
     expect(await cache.getHash('h', 'zz')).toBeUndefined();
-    expect(await cache.getAllHash('h')).toEqual({ a: 2, b: new Date(5) });
+    expect(await cache.getAllHash('h')).toEqual({ a: 2, b: new Date(5), c: 'new' });
     expect(await cache.getAllHash('none')).toEqual({});
     expect(await cache.deleteHashField('h', 'a')).toBe(true);
     expect(await cache.deleteHashField('h', 'a')).toBe(false);
     expect(await cache.deleteHashField('h', 'b')).toBe(true);
+    expect(await cache.deleteHashField('h', 'c')).toBe(true);
     expect(await cache.exists('h')).toBe(false);
   });
 
@@ -339,7 +340,9 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       await sleep(30);
       return { loaded: calls };
     };
-    const results = await Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('lazy', loader, { ttlSeconds: 60 })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => cache.getOrSet('lazy', loader, { ttlSeconds: 60 })),
+    );
     expect(calls).toBe(1);
     expect(results.every((r) => r.loaded === 1)).toBe(true);
     expect(await cache.getOrSet('lazy', loader)).toEqual({ loaded: 1 });
@@ -366,7 +369,8 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
       [() => cache.increment('k', { by: 1.5 }), 'options.by'],
       [() => cache.increment('k', { by: Number.NaN }), 'options.by'],
       [() => cache.pushToList('k', 1, { side: 'top' as never }), 'options.side'],
-      [() => cache.decrement('k', '2' as never), 'amount'],
+      [() => cache.decrement('k', '2' as never), 'options'],
+      [() => cache.decrement('k', { by: '2' as never }), 'options.by'],
       [() => cache.setHash('k', { '': 1 }), 'fields'],
       [() => cache.setHash('k', {}), 'fields'],
       [() => cache.setWithList('k', [1, () => 2]), 'values[1]'],

@@ -96,14 +96,24 @@ export function operationsContract(engine: SqlEngine): void {
     expect(done!.durationSeconds).toBeGreaterThanOrEqual(0);
 
     const failed = await ctx.pipelineRuns.start();
+    // Counts recorded on the way are kept when the run fails.
+    await ctx.pipelineRuns.complete(failed, {
+      status: 'in_progress',
+      itemsCollected: 40,
+      itemsProcessed: 12,
+    });
     expect(await ctx.pipelineRuns.fail(failed, ['reddit: 429', 'bbc: timeout'])).toBe(true);
     expect(await ctx.pipelineRuns.get(failed)).toMatchObject({
       status: 'failed',
       errors: ['reddit: 429', 'bbc: timeout'],
+      itemsCollected: 40,
+      itemsProcessed: 12,
     });
 
     expect((await ctx.pipelineRuns.listRecent()).map((r) => r.id)).toEqual([failed, id]);
-    expect((await ctx.pipelineRuns.listRecent({ limit: 10, status: 'completed' })).map((r) => r.id)).toEqual([id]);
+    expect((await ctx.pipelineRuns.listRecent({ limit: 10, status: 'completed' })).map((r) => r.id)).toEqual([
+      id,
+    ]);
     expect(await ctx.pipelineRuns.listRecent({ limit: 1 })).toHaveLength(1);
     const missing = '00000000-0000-4000-8000-000000000003';
     expect(await ctx.pipelineRuns.complete(missing)).toBe(false);

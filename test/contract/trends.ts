@@ -222,7 +222,9 @@ export function trendContract(engine: SqlEngine): void {
       .sort(byRank)
       .slice(0, 3)
       .map((t) => t.id);
-    expect((await ctx.trends.getTopTrends({ limit: 3, category: 'Sports', dateFrom: from })).map((t) => t.id)).toEqual(expected);
+    expect(
+      (await ctx.trends.getTopTrends({ limit: 3, category: 'Sports', dateFrom: from })).map((t) => t.id),
+    ).toEqual(expected);
   });
 
   test('malformed ids, bad filters and out-of-range limits are ValidationErrors before any SQL', async () => {

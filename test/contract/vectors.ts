@@ -169,7 +169,9 @@ export function vectorContract(engine: VectorEngine): void {
 
   test('points: upsert, get, getMany, overwrite, delete, deleteMany, count', async () => {
     const r = repo({ name: 'points', dimensions: DIM, distance: 'euclid' });
-    expect(await r.upsert({ id: 'a', vector: [1, 2, 3, 4], metadata: { k: 'v', deep: { x: [1, null] } } })).toBeUndefined();
+    expect(
+      await r.upsert({ id: 'a', vector: [1, 2, 3, 4], metadata: { k: 'v', deep: { x: [1, null] } } }),
+    ).toBeUndefined();
     expect(await r.get('a')).toEqual({ vector: [1, 2, 3, 4], metadata: { k: 'v', deep: { x: [1, null] } } });
     await r.upsert({ id: 'a', vector: [4, 3, 2, 1] });
     expect(await r.get('a')).toEqual({ vector: [4, 3, 2, 1], metadata: {} });
@@ -383,7 +385,10 @@ export function vectorContract(engine: VectorEngine): void {
           ]),
         'records[1].vector',
       ],
-      [() => r.upsert({ id: 'x', vector: [1, 1, 1, 1], metadata: { __trend_id: 'spoof' } }), 'record.metadata'],
+      [
+        () => r.upsert({ id: 'x', vector: [1, 1, 1, 1], metadata: { __trend_id: 'spoof' } }),
+        'record.metadata',
+      ],
       [() => r.search([1, 2, 3]), 'vector'],
       [() => r.search([1, 2, 3, 4], { limit: 0 }), 'options.limit'],
       [() => r.search([1, 2, 3, 4], { filter: { field: 'a-b', eq: 1 } }), 'options.filter'],
