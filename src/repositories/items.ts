@@ -20,6 +20,7 @@ import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
+import { deleteByMetadata } from './writes.js';
 
 /** What `items.saveBatch` did: the ids in input order, and how many items were new, changed or unchanged. */
 export interface BatchResult {
@@ -433,11 +434,6 @@ export class ItemRepository {
    * ```
    */
   async deleteByMetadata(match: JsonObject): Promise<number> {
-    const m = validate(metadataMatchSchema, match, 'match');
-    const [row] = await this.db.query<{ n: number }>(
-      'WITH d AS (DELETE FROM processed_items WHERE metadata @> $1::jsonb RETURNING 1) SELECT count(*)::int AS n FROM d',
-      [JSON.stringify(m)],
-    );
-    return row!.n;
+    return deleteByMetadata(this.db, 'processed_items', validate(metadataMatchSchema, match, 'match'));
   }
 }

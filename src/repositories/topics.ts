@@ -19,7 +19,7 @@ import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
 import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { ITEM_COLUMNS, type ItemRow, TOPIC_COLUMNS, type TopicRow, toItem, toTopic } from './mapping.js';
-import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
+import { type Columns, cast, deleteById, deleteByMetadata, updateById, upsertById } from './writes.js';
 
 const COLUMNS: Columns<keyof Omit<TopicInput, 'id' | 'embedding'>> = {
   title: { name: 'title', cast: cast.text },
@@ -156,12 +156,7 @@ export class TopicRepository {
    * ```
    */
   async deleteByMetadata(match: JsonObject): Promise<number> {
-    const m = validate(metadataMatchSchema, match, 'match');
-    const [row] = await this.db.query<{ n: number }>(
-      'WITH d AS (DELETE FROM topics WHERE metadata @> $1::jsonb RETURNING 1) SELECT count(*)::int AS n FROM d',
-      [JSON.stringify(m)],
-    );
-    return row!.n;
+    return deleteByMetadata(this.db, 'topics', validate(metadataMatchSchema, match, 'match'));
   }
 
   /**

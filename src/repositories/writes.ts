@@ -67,6 +67,19 @@ export async function updateById<F extends string>(
   return (await db.query(sql, p.values)).length > 0;
 }
 
+/** Deletes the rows whose metadata contains `match` (checked non-empty by the caller). Returns how many. */
+export async function deleteByMetadata(
+  db: Executor,
+  table: string,
+  match: Record<string, unknown>,
+): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `WITH d AS (DELETE FROM ${table} WHERE metadata @> $1::jsonb RETURNING 1) SELECT count(*)::int AS n FROM d`,
+    [JSON.stringify(match)],
+  );
+  return row!.n;
+}
+
 /** Deletes by id. False when no row had it. */
 export async function deleteById(db: Executor, table: string, id: string): Promise<boolean> {
   return (await db.query(`DELETE FROM ${table} WHERE id = $1 RETURNING 1`, [id])).length > 0;
