@@ -28,7 +28,6 @@ import {
   coverageSize,
   type Field,
   instant,
-  intField,
   MISSING,
   type Model,
   objectField,
@@ -845,12 +844,17 @@ function sqlSuite(engine: HostileEngine): void {
             if (recentOptions.status !== undefined) expect(x.status).toBe(recentOptions.status);
             if (j > 0) expect(runs[j - 1]!.startedAt.getTime()).toBeGreaterThanOrEqual(x.startedAt.getTime());
           }
-          // Newest first: the run just completed started last, so it is listed when its status passes.
-          if (recentOptions.status === undefined || recentOptions.status === stored!.status)
-            expect(
-              runs.map((x) => x.id),
-              `listRecent(${brief(recentOptions)}) lists the newest run`,
-            ).toContain(id);
+          // Newest first: the run just completed started last, so when its status passes it is listed,
+          // unless the list is full of runs that started at the same instant (PGlite's clock is coarse).
+          if (
+            (recentOptions.status === undefined || recentOptions.status === stored!.status) &&
+            !runs.some((x) => x.id === id)
+          ) {
+            const limit = (recentOptions.limit as number | undefined) ?? 20;
+            expect(runs.length, `listRecent(${brief(recentOptions)}) leaves out the newest run`).toBe(limit);
+            for (const x of runs)
+              expect(x.startedAt.getTime()).toBeGreaterThanOrEqual(stored!.startedAt.getTime());
+          }
         }),
         withExamples(n, run),
       );
@@ -1223,7 +1227,11 @@ function sqlSuite(engine: HostileEngine): void {
     });
     const cases: [string, () => Promise<unknown>, string][] = [
       ['items.save', () => repos.items.save(item(top)), 'item.metadata.__proto__'],
-      ['items.saveBatch', () => repos.items.saveBatch([item({}), item(deep)]), 'items[1].metadata.a[1].__proto__'],
+      [
+        'items.saveBatch',
+        () => repos.items.saveBatch([item({}), item(deep)]),
+        'items[1].metadata.a[1].__proto__',
+      ],
       [
         'topics.save',
         () => repos.topics.save({ title: 'proto', summary: '', category: 'Other', metadata: top }),
@@ -1238,7 +1246,11 @@ function sqlSuite(engine: HostileEngine): void {
     ];
     if (!(await pgvectorMissing(storage.db))) {
       const repo = new PgVectorRepository(new Counting(storage.db, sent), vectorCanary().config);
-      cases.push(['vectors.upsert', () => repo.upsert({ id: 'proto', vector: [1, 0, 0], metadata: top }), 'record.metadata.__proto__']);
+      cases.push([
+        'vectors.upsert',
+        () => repo.upsert({ id: 'proto', vector: [1, 0, 0], metadata: top }),
+        'record.metadata.__proto__',
+      ]);
     }
     for (const [what, call, field] of cases) {
       const before = sent.n;
@@ -1592,7 +1604,9 @@ function cacheSuite(engine: CacheEngine): void {
             expect(left).toBeGreaterThan(0);
             expect(left).toBeLessThanOrEqual(ttl ?? 3600);
             if (ttl !== undefined) {
-              expect(await valid(t.set, 'cache.setTtl', () => cache.setTtl(key, ttl), { input: ttl })).toBe(true);
+              expect(await valid(t.set, 'cache.setTtl', () => cache.setTtl(key, ttl), { input: ttl })).toBe(
+                true,
+              );
               expect(await cache.getTtl(key)).toBeLessThanOrEqual(ttl);
             }
             const exact = escapeGlob(key);
@@ -2008,7 +2022,7 @@ function cacheSuite(engine: CacheEngine): void {
   // BUG (both engines): `{ by: null }` and `{ side: null }` are taken for the defaults (`?? 1`,
   // `?? 'right'`), where `{ ttlSeconds: null }` is refused, the relational options refuse null, and
   // 0.1's increment(key, null) was refused. Left out of the generated faults meanwhile.
-  test.fails(`cache [${engine.name}]: { by: null } and { side: null } are ValidationErrors naming the option — KNOWN BUG`, async () => {
+  test(`cache [${engine.name}]: { by: null } and { side: null } are ValidationErrors naming the option`, async () => {
     const { cache, dispose } = await engine.open();
     try {
       const key = `${seq()}~null-option`;
@@ -2033,7 +2047,7 @@ function cacheSuite(engine: CacheEngine): void {
   // BUG (both engines): a cache options object with a key it does not know is accepted and the key
   // ignored, so a misspelt or 0.1-style option (`{ ttl: 60 }`, `{ amount: 5 }`, `{ left: true }`)
   // silently does the default. Every relational options object refuses unknown keys by name.
-  test.fails(`cache [${engine.name}]: an unknown key in a cache options object is a ValidationError — KNOWN BUG`, async () => {
+  test(`cache [${engine.name}]: an unknown key in a cache options object is a ValidationError`, async () => {
     const { cache, dispose } = await engine.open();
     try {
       const key = `${seq()}~unknown-option`;
@@ -2064,7 +2078,7 @@ function cacheSuite(engine: CacheEngine): void {
   // JSON-quoted (`metadata["a b"]`) so that the name, and a message holding it, is storable text;
   // a value's key with a lone surrogate puts one in the error's field. The generated cases accept
   // either spelling for the cache (`plainPaths`).
-  test.fails(`cache [${engine.name}]: a key that is not an identifier is named JSON-quoted — KNOWN BUG`, async () => {
+  test(`cache [${engine.name}]: a key that is not an identifier is named JSON-quoted`, async () => {
     const { cache, dispose } = await engine.open();
     try {
       const fn = () => 1;

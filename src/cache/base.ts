@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors.js';
+import { formatPath } from '../domain/validate.js';
 import { decode, encode, type Stored } from './codec.js';
 import { EmptyNamespaceError } from './errors.js';
 import { escapeGlob, globToRegExp } from './glob.js';
@@ -81,7 +82,7 @@ export abstract class BaseCache implements CacheRepository {
 
   /** The TTL of an options object (`{ ttlSeconds }`), or the default. */
   #ttl(options: unknown): number {
-    const o = checkOptions(options);
+    const o = checkOptions(options, ['ttlSeconds']);
     return o?.ttlSeconds === undefined ? this.defaultTtl : checkTtl(o.ttlSeconds, 'options.ttlSeconds');
   }
 
@@ -119,13 +120,15 @@ export abstract class BaseCache implements CacheRepository {
 
   async increment(key: string, options?: { by?: number }): Promise<number> {
     const k = this.#k(key);
-    const n = checkAmount(checkOptions(options)?.by ?? 1);
+    const by = checkOptions(options, ['by'])?.by;
+    const n = by === undefined ? 1 : checkAmount(by);
     return this.rawIncrBy(this.#writing(k), n);
   }
 
   async decrement(key: string, options?: { by?: number }): Promise<number> {
     const k = this.#k(key);
-    const n = -checkAmount(checkOptions(options)?.by ?? 1);
+    const by = checkOptions(options, ['by'])?.by;
+    const n = by === undefined ? -1 : -checkAmount(by);
     return this.rawIncrBy(this.#writing(k), n);
   }
 
@@ -142,7 +145,7 @@ export abstract class BaseCache implements CacheRepository {
     }
     const entries = Object.entries(fields).map(([f, v]): [string, string] => [
       checkKey(f, 'fields'),
-      encode(v, `fields.${f}`),
+      encode(v, formatPath([f], 'fields')),
     ]);
     if (entries.length === 0) throw new ValidationError('fields', 'must have at least one field');
     return this.rawHSet(this.#writing(k), entries);
@@ -241,7 +244,7 @@ export abstract class BaseCache implements CacheRepository {
     const ttl = this.#ttl(options);
     const encoded = Object.entries(entries).map(([k, v]): [string, string] => [
       this.#k(k, 'entries'),
-      encode(v, `entries.${k}`),
+      encode(v, formatPath([k], 'entries')),
     ]);
     for (const [k] of encoded) this.#writing(k);
     if (encoded.length) await this.rawSetMany(encoded, ttl);

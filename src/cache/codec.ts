@@ -6,6 +6,7 @@
 // caller's object with a top-level "$trend" key is itself enveloped, so reading is unambiguous.
 // Decoding is JSON.parse and a walk over plain data: it never runs code, and a pickle is refused.
 import { ValidationError } from '../domain/errors.js';
+import { formatPath } from '../domain/validate.js';
 import { PickledValueError } from './errors.js';
 
 /** A stored value as an engine hands it over: text, or bytes that may not be text. */
@@ -69,7 +70,7 @@ function needsTags(value: unknown, seen: Set<object>, path: string): boolean {
       throw new ValidationError(path, `cannot store an instance of ${proto?.constructor?.name ?? 'a class'}`);
     }
     for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) tags = needsTags(v, seen, `${path}.${k}`) || tags;
+      if (v !== undefined) tags = needsTags(v, seen, formatPath([k], path)) || tags;
     }
     return tags;
   } finally {

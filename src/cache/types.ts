@@ -301,17 +301,32 @@ export function checkAmount(amount: unknown): number {
 }
 
 /** An options argument: omitted, or a plain object. */
-export function checkOptions(options: unknown): Record<string, unknown> | undefined {
+/**
+ * An options argument: omitted, or a plain object holding only `allowed` keys (a misspelt `{ ttl }`
+ * or a 0.1-style `{ left: true }` would otherwise silently do the default).
+ */
+export function checkOptions(
+  options: unknown,
+  allowed: readonly string[],
+): Record<string, unknown> | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ValidationError('options', 'must be an object');
+  }
+  const unknown = Object.keys(options).find((k) => !allowed.includes(k));
+  if (unknown !== undefined) {
+    throw new ValidationError(
+      'options',
+      `has an unknown option ${JSON.stringify(unknown)} (known: ${allowed.join(', ')})`,
+    );
   }
   return options as Record<string, unknown>;
 }
 
 /** `{ side }` of a list operation → whether it is the left end. */
 export function checkSide(options: unknown): boolean {
-  const side = checkOptions(options)?.side ?? 'right';
+  const given = checkOptions(options, ['side'])?.side;
+  const side = given === undefined ? 'right' : given;
   if (side !== 'left' && side !== 'right')
     throw new ValidationError('options.side', "must be 'left' or 'right'");
   return side === 'left';
