@@ -35,7 +35,9 @@ export async function cache(
       engine: 'memory',
       op: 'set',
       concurrency,
-      layer: await load3(runs, total * 5, concurrency, (i) => memory.set(`k${i % 1000}`, i, { ttlSeconds: 60 })),
+      layer: await load3(runs, total * 5, concurrency, (i) =>
+        memory.set(`k${i % 1000}`, i, { ttlSeconds: 60 }),
+      ),
     });
   }
 

@@ -113,7 +113,10 @@ export async function reads(
       'items.search (full-text)',
       (r, i) => r.items.search({ q: ['kamitel', 'quantum chip', 'rosanvor'][i % 3]!, limit: 20 }),
     ],
-    ['trends.getTopTrends(10)', (r, i) => r.trends.getTopTrends({ limit: 10, category: i % 2 ? CATS[i % 6] : undefined })],
+    [
+      'trends.getTopTrends(10)',
+      (r, i) => r.trends.getTopTrends({ limit: 10, category: i % 2 ? CATS[i % 6] : undefined }),
+    ],
   ];
   const results: ReadResult[] = [];
   for (const [op, call] of ops) {

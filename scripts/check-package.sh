@@ -38,7 +38,7 @@ for f in "$ROOT"/examples/*.ts; do cp "$f" "src/example-$(basename "$f")"; done
 # Every ```ts block of the README, each as a module of its own.
 node -e '
   const fs = require("fs");
-  const blocks = [...fs.readFileSync(process.argv[1], "utf8").matchAll(/```ts\n([\s\S]*?)```/g)];
+  const blocks = [...fs.readFileSync(process.argv[1], "utf8").matchAll(/```(?:ts|typescript)\n([\s\S]*?)```/g)];
   blocks.forEach((m, i) => fs.writeFileSync(`src/readme-${i + 1}.ts`, `${m[1]}\nexport {};\n`));
   console.log(`README: ${blocks.length} TypeScript block(s)`);
 ' "$ROOT/README.md"

@@ -30,6 +30,7 @@ export {
   type ProcessedItemInput,
   type Topic,
   type TopicInput,
+  TREND_SORTS,
   type Trend,
   type TrendFilter,
   type TrendInput,

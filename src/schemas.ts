@@ -12,9 +12,17 @@
  * @packageDocumentation
  */
 export {
+  categorySchema as category,
+  languageSchema as language,
   metricsSchema as metrics,
   processedItemSchema as processedItem,
+  processingStatusSchema as processingStatus,
+  sourceTypeSchema as sourceType,
+  timestampSchema as timestamp,
   topicSchema as topic,
   trendFilterSchema as trendFilter,
   trendSchema as trend,
+  trendStateSchema as trendState,
+  urlSchema as url,
+  uuidSchema as uuid,
 } from './domain/models.js';

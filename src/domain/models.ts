@@ -25,7 +25,7 @@ export const LIMITS = {
   keyword: 200,
   /** Keywords of one topic or trend. */
   keywords: 200,
-  /** Length of a metadata object as JSON text, counted in UTF-16 characters (JSON.stringify), not bytes. */
+  /** Size of a metadata object as JSON text, in UTF-8 bytes. */
   metadataBytes: 1_000_000,
 } as const;
 

@@ -54,7 +54,10 @@ export const storableText = () =>
   });
 
 /** A JSON object PostgreSQL's jsonb can store exactly; a problem names the nested field. */
-export const storableJsonObject = () =>
+type JsonValue = z.output<ReturnType<typeof z.json>>;
+
+/** Typed as the JSON object it parses to: the pre-check below must not widen the input to unknown. */
+export const storableJsonObject = (): z.ZodType<Record<string, JsonValue>, Record<string, JsonValue>> =>
   z
     .unknown()
     // Checked on the caller's value itself, before parsing copies it (and loses a "__proto__" key).
@@ -62,4 +65,7 @@ export const storableJsonObject = () =>
       const found = jsonProblem(v);
       if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path });
     })
-    .pipe(z.record(z.string(), z.json()));
+    .pipe(z.record(z.string(), z.json())) as unknown as z.ZodType<
+    Record<string, JsonValue>,
+    Record<string, JsonValue>
+  >;
