@@ -371,6 +371,26 @@ ALTER TABLE plugin_health
 
 INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (6, 'platform_extensions', '479e223050754b7431b74e45d56ceba298563e22a5fe95722c1d77a9fb6c1538');
 
+-- ===== 0007_search_statistics =====
+-- Full-text searches choose how to read their newest matches from the planner's estimate of how
+-- many rows a query matches.
+
+-- The default statistics keep the ~1,000 most common lexemes; past those, a lexeme's share is
+-- guessed (measured: 7.7× low at 1M items). 400 keeps ~4,000, sampling 120,000 rows per ANALYZE.
+ALTER TABLE processed_items ALTER COLUMN search_vector SET STATISTICS 400;
+ALTER TABLE topics ALTER COLUMN search_vector SET STATISTICS 400;
+ALTER TABLE trends ALTER COLUMN search_vector SET STATISTICS 400;
+
+-- The stemmed query OR'ed with the unstemmed one, only when they differ: 'kalomi' | 'kalomi'
+-- matches the same rows as 'kalomi', but the planner counts it twice.
+CREATE FUNCTION trend_tsquery(config regconfig, q text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN stemmed = plain THEN stemmed ELSE stemmed || plain END
+  FROM (SELECT websearch_to_tsquery(config, q) AS stemmed, websearch_to_tsquery('simple', q) AS plain) s
+$$;
+
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (7, 'search_statistics', '46f2e8c6902568337e0c770802af435b0a8e981a78dda2fda051b1581052d048');
+
 COMMIT;
 
 \if :{?app_user}

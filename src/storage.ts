@@ -12,6 +12,7 @@ import {
 import { MigrationError, PermissionDeniedError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
+import { HybridSearch } from './search/hybrid.js';
 import { type PurgeOptions, type PurgeReport, purgeItems } from './retention.js';
 import type { Database, Executor } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
@@ -90,6 +91,16 @@ export interface Storage extends Repositories {
    * ```
    */
   vectors(collection?: CollectionOptions): VectorRepository;
+  /**
+   * Hybrid search: full-text relevance and vector nearness fused in one call, for items and
+   * trends (one SQL statement on pgvector; with Qdrant the two lists are fused in the library).
+   *
+   * @example
+   * ```ts
+   * const hits = await storage.search.items({ q: 'fusion power', vector: embedding, collection: 'item_embeddings' });
+   * ```
+   */
+  readonly search: HybridSearch;
   /**
    * The cache: Redis when configured, else in memory.
    *
@@ -225,6 +236,7 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
       }
       return store;
     },
+    search: new HybridSearch(db, (c) => storage.vectors(c)),
     config,
     db,
     cache,

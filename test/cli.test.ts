@@ -37,6 +37,7 @@ test('migrate: --dry-run lists, then applies each version once', async () => {
     '0004_filter_indexes',
     '0005_vector_support',
     '0006_platform_extensions',
+    '0007_search_statistics',
   ]);
   const applied = await run(['migrate'], env);
   expect(applied.stdout).toContain('applied 0001_platform_schema');

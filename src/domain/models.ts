@@ -238,7 +238,7 @@ export const limitSchema = z
   .max(1000, 'must be <= 1000');
 export const offsetSchema = z.number().int('must be an integer').min(0, 'must be >= 0');
 
-export const TREND_SORTS = ['rank', 'score', 'velocity', 'lastUpdated'] as const;
+export const TREND_SORTS = ['rank', 'score', 'velocity', 'lastUpdated', 'relevance', 'newest'] as const;
 
 /** What `trends.search` accepts (`schemas.trendFilter`); unknown fields are refused. */
 export const trendFilterSchema = z
@@ -263,14 +263,21 @@ export const trendFilterSchema = z
     dateTo: timestampSchema.optional(),
     /** Free text over title, summary and key points; results ordered by relevance unless `sort` is given. */
     q: queryTextSchema.optional(),
-    /** The order (TrendSort); default `rank`, or relevance first when `q` is given. */
+    /**
+     * The order (TrendSort); default `rank`, or `relevance` when `q` is given (text rank × freshness
+     * over the newest 1,000 matches, which needs `q`). `newest`: latest firstSeen first.
+     */
     sort: z.enum(TREND_SORTS).optional(),
     /** Most trends returned, 1–1000 (default 100). */
     limit: limitSchema.default(100),
     /** Trends skipped first, for paging (default 0). */
     offset: offsetSchema.default(0),
   })
-  .strict();
+  .strict()
+  .refine((f) => f.sort !== 'relevance' || f.q !== undefined, {
+    path: ['sort'],
+    message: "'relevance' ranks a full-text query: give q",
+  });
 
 /** Engagement counters and score as stored and read back: every field present. */
 export type Metrics = z.output<typeof metricsSchema>;

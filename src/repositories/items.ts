@@ -18,7 +18,9 @@ import {
 import { storableText } from '../domain/text.js';
 import { validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
+import { newestMatches, pageSql, TEXT_SORTS, windowSize } from '../sql/full-text.js';
 import { Params, tsQuery, withTextQuery } from '../sql/params.js';
+import { type IngestOptions, type IngestResult, type IngestSource, ingestItems } from './ingest.js';
 import { ITEM_COLUMNS, type ItemRow, toItem } from './mapping.js';
 import { deleteByMetadata } from './writes.js';
 
@@ -81,6 +83,11 @@ const itemSearchSchema = z
     publishedFrom: timestampSchema.optional(),
     /** Published at or before this time. */
     publishedTo: timestampSchema.optional(),
+    /**
+     * `relevance` (default): text rank × freshness over the newest 1,000 matches (see the README's
+     * "Full-text search"); `newest`: latest published first.
+     */
+    sort: z.enum(TEXT_SORTS).default('relevance'),
     /** Most items returned, 1–1000 (default 20). */
     limit: limitSchema.default(20),
     /** Items skipped first, for paging (default 0). */
@@ -337,7 +344,9 @@ export class ItemRepository {
   }
 
   /**
-   * Full-text search, most relevant first ("trending" finds "trends"), then newest published.
+   * Full-text search ("trending" finds "trends"). By default most relevant first: text rank times
+   * freshness, ranked over the newest 1,000 matches so a common word costs what a rare one does;
+   * `sort: 'newest'` orders by published time. Ties go to the newer item.
    *
    * @example
    * ```ts
@@ -347,22 +356,28 @@ export class ItemRepository {
   async search(search: ItemSearch): Promise<ProcessedItem[]> {
     const s = validate(itemSearchSchema, search, 'search');
     const p = new Params();
-    const query = tsQuery(p, s.q, s.language);
-    const c = [`search_vector @@ ${query}`];
+    const c = [`search_vector @@ ${tsQuery(p, s.q, s.language)}`];
     if (s.source) c.push(`source = ${p.add(s.source)}::source_type`);
     if (s.language) c.push(`language = ${p.add(s.language)}`);
     if (s.category) c.push(`category = ${p.add(s.category)}::category_type`);
     if (s.publishedFrom) c.push(`published_at >= ${p.add(s.publishedFrom)}`);
     if (s.publishedTo) c.push(`published_at <= ${p.add(s.publishedTo)}`);
-    const rows = await withTextQuery('search.q', () =>
-      this.db.query<ItemRow>(
-        `SELECT ${ITEM_COLUMNS} FROM processed_items WHERE ${c.join(' AND ')}
-         ORDER BY ts_rank_cd(search_vector, ${query}) DESC, published_at DESC, id
-         LIMIT ${p.add(s.limit)} OFFSET ${p.add(s.offset)}`,
-        p.values,
-      ),
-    );
-    return rows.map(toItem);
+    const target = { table: 'processed_items', time: 'published_at' } as const;
+    return withTextQuery('search.q', async () => {
+      const { rows: window } = await newestMatches(
+        this.db,
+        { ...target, where: c.join(' AND '), params: p.values },
+        windowSize(s),
+      );
+      if (window.length <= s.offset) return [];
+      const page = new Params();
+      const sql = pageSql(
+        { ...target, ...s, columns: ITEM_COLUMNS },
+        page,
+        window.map((w) => w.id),
+      );
+      return (await this.db.query<ItemRow>(sql, page.values)).map(toItem);
+    });
   }
 
   /**
@@ -435,5 +450,35 @@ export class ItemRepository {
    */
   async deleteByMetadata(match: JsonObject): Promise<number> {
     return deleteByMetadata(this.db, 'processed_items', validate(metadataMatchSchema, match, 'match'));
+  }
+
+  /**
+   * Loads a stream of items of any length — an array, a generator, parsed lines of a file — over
+   * several pooled connections at once, for volumes one statement stream cannot take in time.
+   * Each item is validated as saveBatch validates it; an invalid one becomes a reject
+   * (`{ index, field, message }`, `index` its position in the stream) and the run goes on. Valid
+   * items go in chunks of `chunkSize` (default 2,000), each saved by saveBatch's all-or-nothing
+   * upsert and committed on its own, `concurrency` chunks at a time (default 2; the embedded engine
+   * has one connection and writes one chunk at a time). The source is read no further ahead than
+   * the chunks in flight plus the one being filled.
+   *
+   * Within a chunk the last item of a repeated (source, sourceId) wins; across chunks the later
+   * one wins, as in a serial import (a chunk holding a key that an earlier chunk in flight holds
+   * waits for it). When a chunk fails, the source throws or `onProgress` throws, reading stops,
+   * the chunks already running finish, and an IngestError says what was committed (counts and
+   * input positions). Inside `storage.transaction` the chunks run one after another as savepoints
+   * of it, and commit with it.
+   *
+   * @example
+   * ```ts
+   * const { inserted, updated, unchanged, rejected } = await storage.items.ingest(readItems(), {
+   *   concurrency: 2,
+   *   onProgress: (p) => console.log(`${p.stored} stored, ${p.rejected} rejected`),
+   * });
+   * for (const r of rejected) console.warn(`item ${r.index}: ${r.field} ${r.message}`);
+   * ```
+   */
+  async ingest(source: IngestSource, options: IngestOptions = {}): Promise<IngestResult> {
+    return ingestItems({ db: this.db, save: (chunk) => this.#upsert(chunk) }, source, options);
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '../domain/models.js';
 import { patchSchema, validate } from '../domain/validate.js';
 import type { Executor } from '../sql/executor.js';
+import { newestMatches, pageSql, windowSize } from '../sql/full-text.js';
 import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { TREND_COLUMNS, type TrendRow, toTrend } from './mapping.js';
 import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
@@ -45,6 +46,9 @@ const SORTS: Record<NonNullable<TrendFilter['sort']>, string> = {
   score: 'score DESC, rank ASC',
   velocity: 'velocity DESC, score DESC',
   lastUpdated: 'last_updated DESC',
+  newest: 'first_seen DESC',
+  // Only with q, where textSearchSql orders; listed so every sort has an entry.
+  relevance: 'rank ASC, score DESC',
 };
 
 /** The fields `trends.update` may change, each with save's rules; omitted fields stay as stored. */
@@ -131,8 +135,9 @@ export class TrendRepository {
   }
 
   /**
-   * Trends matching every given field of the filter, by rank unless `sort` says otherwise. `q`
-   * ranks by relevance (then rank) unless `sort` is set.
+   * Trends matching every given field of the filter, by rank unless `sort` says otherwise. With `q`
+   * the default is `relevance`: text rank × freshness (by firstSeen), ranked over the newest 1,000
+   * matches.
    *
    * @example
    * ```ts
@@ -142,14 +147,30 @@ export class TrendRepository {
   async search(filter: TrendFilter = {}): Promise<Trend[]> {
     const f = validate(trendFilterSchema, filter, 'filter');
     const p = new Params();
-    const { where, rank } = this.#where(f, p);
-    const order = f.sort ? SORTS[f.sort] : rank ? `${rank} DESC, ${SORTS.rank}` : SORTS.rank;
-    const rows = await withTextQuery('filter.q', () =>
-      this.db.query<TrendRow>(
-        `SELECT ${TREND_COLUMNS} FROM trends ${where} ORDER BY ${order}, id LIMIT ${p.add(f.limit)} OFFSET ${p.add(f.offset)}`,
-        p.values,
-      ),
-    );
+    const { where, query } = this.#where(f, p);
+    const sort = f.sort ?? (query ? 'relevance' : 'rank');
+    if (f.q !== undefined && (sort === 'relevance' || sort === 'newest')) {
+      const target = { table: 'trends', time: 'first_seen' } as const;
+      const q = f.q;
+      return withTextQuery('filter.q', async () => {
+        const { rows: window } = await newestMatches(
+          this.db,
+          { ...target, where, params: p.values },
+          windowSize({ ...f, sort }),
+        );
+        if (window.length <= f.offset) return [];
+        const page = new Params();
+        const sql = pageSql(
+          { ...target, ...f, q, sort, columns: TREND_COLUMNS },
+          page,
+          window.map((w) => w.id),
+        );
+        return (await this.db.query<TrendRow>(sql, page.values)).map(toTrend);
+      });
+    }
+    const sql = `SELECT ${TREND_COLUMNS} FROM trends ${where ? `WHERE ${where}` : ''}
+      ORDER BY ${SORTS[sort]}, id LIMIT ${p.add(f.limit)} OFFSET ${p.add(f.offset)}`;
+    const rows = await withTextQuery('filter.q', () => this.db.query<TrendRow>(sql, p.values));
     return rows.map(toTrend);
   }
 
@@ -164,9 +185,10 @@ export class TrendRepository {
   async count(filter: Omit<TrendFilter, 'limit' | 'offset' | 'sort'> = {}): Promise<number> {
     const f = validate(trendFilterSchema, filter, 'filter');
     const p = new Params();
+    const { where } = this.#where(f, p);
     const [row] = await withTextQuery('filter.q', () =>
       this.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM trends ${this.#where(f, p).where}`,
+        `SELECT count(*)::int AS n FROM trends ${where ? `WHERE ${where}` : ''}`,
         p.values,
       ),
     );
@@ -195,9 +217,10 @@ export class TrendRepository {
     return rows.map(toTrend);
   }
 
-  #where(f: z.output<typeof trendFilterSchema>, p: Params): { where: string; rank?: string } {
+  /** The filter's conditions joined by AND ('' for none), and the tsquery when `q` is given. */
+  #where(f: z.output<typeof trendFilterSchema>, p: Params): { where: string; query?: string } {
     const c: string[] = [];
-    let rank: string | undefined;
+    let query: string | undefined;
     if (f.category) c.push(`category = ${p.add(f.category)}::category_type`);
     if (f.sources) c.push(`sources && ${p.add(f.sources)}::text[]::source_type[]`);
     if (f.state) c.push(`state = ${p.add(f.state)}::trend_state`);
@@ -208,10 +231,9 @@ export class TrendRepository {
     if (f.dateFrom) c.push(`first_seen >= ${p.add(f.dateFrom)}`);
     if (f.dateTo) c.push(`first_seen <= ${p.add(f.dateTo)}`);
     if (f.q) {
-      const query = tsQuery(p, f.q, f.language);
+      query = tsQuery(p, f.q, f.language);
       c.push(`search_vector @@ ${query}`);
-      rank = `ts_rank_cd(search_vector, ${query})`;
     }
-    return { where: c.length ? `WHERE ${c.join(' AND ')}` : '', rank };
+    return { where: c.join(' AND '), query };
   }
 }

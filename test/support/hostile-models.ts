@@ -378,7 +378,12 @@ export const trendFilterModel = (): Model => ({
   dateFrom: timestampField({ optional: true }),
   dateTo: timestampField({ optional: true }),
   q: textField({ min: 1, max: 1000, optional: true, atMax: true, kinds: true, wrap: steerQuery }),
-  sort: enumField(TREND_SORTS, { optional: true }),
+  // 'relevance' is valid only with q (a rule across fields, tested in search.test.ts); the model
+  // draws fields independently, so it leaves that one value out.
+  sort: enumField(
+    TREND_SORTS.filter((s) => s !== 'relevance'),
+    { optional: true },
+  ),
   limit: intField({ min: 1, max: 1000, optional: true }),
   offset: intField({ min: 0, max: Number.MAX_SAFE_INTEGER, optional: true, aboveMax: 2 ** 53 }),
 });
