@@ -1,8 +1,16 @@
-// docs/BENCHMARKS.md from a results object: figures, targets met or not, how to reproduce.
+// docs/BENCHMARKS.md from the results: figures, targets met or not, how to reproduce. The core run's
+// results (bench/results/latest.json) plus the sections measured on their own, each from its file
+// when it exists: scale.json (with docs/scale-chart.svg), vector-peer.json and quality.json.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CacheResult } from './cache.js';
 import type { IngestResult } from './ingest.js';
 import { fmt } from './lib.js';
+import { type QualityResult, renderQuality } from './quality.js';
 import type { ReadResult } from './reads.js';
+import type { ScaleResults } from './scale.js';
+import { writeScaleChart } from './scale-chart.js';
+import { renderScale } from './scale-report.js';
+import { type PeerResult, renderPeer } from './vector-peer.js';
 import type { VectorResult } from './vectors.js';
 
 interface Results {
@@ -19,7 +27,48 @@ const head = (cells: string[]) => `${row(cells)}\n${row(cells.map(() => '---'))}
 const mark = (ok: boolean | undefined) =>
   ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**';
 
-export function renderReport(r: Results): string {
+/** The sections measured apart from the core run, each present when its results file exists. */
+export interface Sections {
+  scale?: ScaleResults;
+  peer?: PeerResult;
+  quality?: QualityResult;
+}
+
+const RESULTS = new URL('./results/', import.meta.url);
+export const SCALE_CHART = 'scale-chart.svg';
+
+function readJson<T>(name: string): T | undefined {
+  const file = new URL(name, RESULTS);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+/** Every stored result: latest.json and the section files that exist. */
+export function loadResults(): { core: Results; sections: Sections } {
+  const core = readJson<Results>('latest.json');
+  if (!core) throw new Error('bench/results/latest.json is missing: run `npm run bench` first');
+  return {
+    core,
+    sections: {
+      scale: readJson<ScaleResults>('scale.json'),
+      peer: readJson<PeerResult>('vector-peer.json'),
+      quality: readJson<QualityResult>('quality.json'),
+    },
+  };
+}
+
+/** docs/BENCHMARKS.md (and docs/scale-chart.svg when there are scale results) from the stored results. */
+export async function writeBenchmarksPage(): Promise<string[]> {
+  const { core, sections } = loadResults();
+  const written = ['docs/BENCHMARKS.md'];
+  if (sections.scale?.full) {
+    await writeScaleChart(sections.scale, new URL(`../docs/${SCALE_CHART}`, import.meta.url));
+    written.push(`docs/${SCALE_CHART}`);
+  }
+  writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(core, sections));
+  return written;
+}
+
+export function renderReport(r: Results, sections: Sections = {}): string {
   const m = r.machine;
   const server = r.ingest.find((i) => i.engine === 'postgres');
   const embedded = r.ingest.find((i) => i.engine === 'pglite');
@@ -86,7 +135,12 @@ Node ${m.node}, ${m.postgres}, ${m.redis}. Each figure is the median of 3 runs (
 ratio compares this library with the raw engine underneath **in the same run**. Not part of
 \`npm test\`, and nothing here is asserted.
 
-Reproduce: \`npm run bench\` (full, ~56 min here; ingest size \`--ingest=N\`, 100k by default) or \`npm run bench -- --quick\` (~2 min here, small sizes; writes bench/results/smoke.json only). \`-- --report\` renders this page again from the last full results.
+Reproduce: \`npm run bench\` (full, ~56 min here before the vector-store comparison and the hybrid quality were added; ingest size \`--ingest=N\`, 100k by default) or \`npm run bench -- --quick\` (~2 min here, small sizes; writes bench/results/smoke.json only). \`-- --report\` renders this page again from the last full results.
+The scale section is its own run, \`npm run bench -- --scale\` (${scaleTime(sections.scale)}; bench/results/scale.json;
+\`--scale-engine=postgres|pglite\` measures one engine and keeps the other's figures; \`--scale-sizes=2000,10000\`
+and other smaller runs write bench/results/scale-smoke.json only); the vector-store
+comparison and the hybrid quality run with the full benchmark, or alone (\`npx tsx bench/vector-peer.ts\`,
+\`npx tsx bench/quality.ts\`), and keep their own files (vector-peer.json, quality.json).
 Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; a
 \`trend_bench_*\` database is created and dropped) and \`TREND_BENCH_REDIS_URL\` (default
 \`redis://127.0.0.1:6379\`). Raw results: \`bench/results/latest.json\`.
@@ -95,6 +149,8 @@ Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5
 
 ${head(['target', 'measured', 'status'])}
 ${targets.map(([t, meas, ok]) => row([t, meas, mark(ok)])).join('\n')}
+
+The targets of scale, hybrid search and the vector store against LangChain.js are marked in their sections below.
 `);
   out.push(`## Ingest (rows/s)
 
@@ -152,6 +208,12 @@ ${r.vectors
   .join('\n')}
 `);
   }
+  if (sections.peer) {
+    const peer = renderPeer(sections.peer);
+    out.push(
+      `${peer.startsWith('#') ? '' : '## Vector store on the server vs LangChain.js PGVectorStore\n\n'}${peer}\n`,
+    );
+  }
   if (r.cache) {
     out.push(`## Cache
 
@@ -166,12 +228,30 @@ What the zero-setup default costs: saveBatch ${fmt(embedded.saveBatch.median)} r
 ${fmt(server.saveBatch.median)} on the server (${(embedded.saveBatch.median / server.saveBatch.median).toFixed(2)}×). Reads: see the two read tables above.
 `);
   }
+  out.push(
+    sections.scale?.full
+      ? renderScale(sections.scale, SCALE_CHART)
+      : `## Scale: cost against table size
+
+Not measured yet at full size: \`npm run bench -- --scale\` (${scaleTime(sections.scale)}) grows one table to 10k, 100k and 1M
+items on the server (10k, 100k and 200k on PGlite) and fills this section, its targets and the chart.
+`,
+  );
+  if (sections.quality) out.push(`${renderQuality(sections.quality)}\n`);
   out.push(`## Where the time goes
 
 ${WHERE}
 `);
   return out.join('\n');
 }
+
+/**
+ * What a full scale run takes here: measured once there is one; before that, estimated from small
+ * runs and the known rates (ingest ~12 min on the server and ~5 min on PGlite, vectors ~6 min, the
+ * rest depending on how many measurements run into their 30 s budget).
+ */
+const scaleTime = (s: ScaleResults | undefined) =>
+  s?.full ? `${(s.seconds / 60).toFixed(0)} min here` : 'about an hour here, estimated';
 
 const WHERE = `- **Ingest** is bound by the server-side work per row, not by round trips: the generated
   full-text column (three \`to_tsvector\` calls, ~0.1 ms per kB of text) plus GIN and nine btree

@@ -1,16 +1,24 @@
-// npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache] [-- --ingest=N]
-// npm run bench -- --report: docs/BENCHMARKS.md again from bench/results/latest.json (no measuring).
+// npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache,peer,quality] [-- --ingest=N]
+// npm run bench -- --scale [--scale-sizes=10000,100000,1000000] [--scale-engine=postgres|pglite|both]
+//   [--scale-vectors=N] [--scale-vector-budget=S] [--scale-queries=N] [--scale-budget=S]
+// npm run bench -- --report: docs/BENCHMARKS.md (and docs/scale-chart.svg) again from bench/results
+//   (latest.json, scale.json, vector-peer.json, quality.json; no measuring).
 // Every figure is measured in this run against the raw engine underneath, so ratios survive a
-// noisy machine. Writes bench/results/latest.json and docs/BENCHMARKS.md.
+// noisy machine. Writes bench/results/latest.json (vector-peer.json and quality.json for those two
+// sections) and docs/BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { cache, REDIS_URL } from './cache.js';
 import { openPglite, openServer } from './engines.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { fmt, printTable, setBudget } from './lib.js';
+import { type QualityResult, renderQuality, runQuality } from './quality.js';
 import { type ReadResult, reads } from './reads.js';
-import { renderReport } from './report.js';
+import { writeBenchmarksPage } from './report.js';
+import { type ScaleEngine, type ScaleResults, scale } from './scale.js';
+import { printScale } from './scale-report.js';
+import { type PeerResult, renderPeer, vectorPeer } from './vector-peer.js';
 import { type VectorResult, vectors } from './vectors.js';
 
 const quick = process.argv.includes('--quick');
@@ -42,10 +50,15 @@ const SIZE = quick
       queries: 300,
       cache: 20_000,
     };
+const RESULTS = new URL('./results/', import.meta.url);
+const saveJson = (name: string, value: unknown) => {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(new URL(name, RESULTS), `${JSON.stringify(value, null, 2)}\n`);
+};
+const readScale = (name: string) => JSON.parse(readFileSync(new URL(name, RESULTS), 'utf8')) as ScaleResults;
 if (process.argv.includes('--report')) {
-  const latest = JSON.parse(readFileSync(new URL('./results/latest.json', import.meta.url), 'utf8'));
-  writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(latest));
-  console.log('docs/BENCHMARKS.md rendered from bench/results/latest.json');
+  const written = await writeBenchmarksPage();
+  console.log(`${written.join(', ')} rendered from bench/results`);
   process.exit(0);
 }
 
@@ -61,6 +74,7 @@ function version(cmd: string, args: string[]): string {
   }
 }
 
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const started = Date.now();
 const machine = {
   date: new Date().toISOString(),
@@ -77,10 +91,62 @@ console.log(
   `trend-storage benchmarks (${machine.mode}): ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
 );
 
+if (process.argv.includes('--scale')) {
+  // The scale run on its own. At the default sizes it writes bench/results/scale.json (an engine run
+  // alone replaces that engine's figures and keeps the other's) and renders the page; other sizes or
+  // fewer queries go to bench/results/scale-smoke.json only.
+  const DEFAULT_SIZES = { postgres: [10_000, 100_000, 1_000_000], pglite: [10_000, 100_000, 200_000] };
+  const listed = arg('scale-sizes')?.split(',').map(Number);
+  if (listed?.some((n) => !Number.isInteger(n) || n < 1000 || n % 1000)) {
+    throw new Error('--scale-sizes: whole thousands, e.g. --scale-sizes=10000,100000,1000000');
+  }
+  const engineArg = arg('scale-engine') ?? 'both';
+  if (!['postgres', 'pglite', 'both'].includes(engineArg)) {
+    throw new Error('--scale-engine: postgres, pglite or both');
+  }
+  const sizes = listed ? { postgres: listed, pglite: listed.filter((n) => n <= 200_000) } : DEFAULT_SIZES;
+  const engines = (engineArg === 'both' ? ['postgres', 'pglite'] : [engineArg]) as ScaleEngine[];
+  const full = !listed && !arg('scale-vectors') && !arg('scale-queries') && !arg('scale-budget');
+  const file = full ? 'scale.json' : 'scale-smoke.json';
+  const previous = full && existsSync(new URL(file, RESULTS)) ? readScale(file) : undefined;
+  const merge = (r: ScaleResults): ScaleResults => {
+    const kept = previous?.full ? previous.engines.filter((e) => !engines.includes(e.engine)) : [];
+    const all = [...r.engines, ...kept].sort((a, b) =>
+      a.engine === 'postgres' ? -1 : b.engine === 'postgres' ? 1 : 0,
+    );
+    return { ...r, engines: all, seconds: all.reduce((t, e) => t + e.seconds, 0) };
+  };
+  const vectorsArg = arg('scale-vectors');
+  const result = merge(
+    await scale(
+      {
+        engines,
+        sizes,
+        queries: Number(arg('scale-queries') ?? 200),
+        budgetMs: Number(arg('scale-budget') ?? 30) * 1000,
+        maxVectors: vectorsArg === undefined ? undefined : Number(vectorsArg),
+        vectorBudgetSeconds: Number(arg('scale-vector-budget') ?? 900),
+      },
+      { ...machine, mode: full ? 'full' : 'smoke' },
+      full,
+      (partial) => saveJson(file, merge(partial)),
+    ),
+  );
+  saveJson(file, result);
+  printScale(result);
+  const written = full ? await writeBenchmarksPage() : [];
+  console.log(
+    `\nscale done in ${(result.seconds / 60).toFixed(1)} min → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
+  );
+  process.exit(0);
+}
+
 const ingestResults: IngestResult[] = [];
 const readResults: ReadResult[] = [];
 let vectorResults: VectorResult[] = [];
 let cacheResults: Awaited<ReturnType<typeof cache>> | undefined;
+let peerResult: PeerResult | null | undefined;
+let qualityResult: QualityResult | undefined;
 
 if (want('ingest') || want('reads')) {
   for (const open of [() => openServer('ingest'), openPglite]) {
@@ -117,6 +183,19 @@ if (want('vectors')) {
 if (want('cache')) {
   console.log('cache…');
   cacheResults = await cache(SIZE.cache, RUNS);
+}
+// The vector-store comparison and the hybrid quality, at their own defaults in a full run.
+if (want('peer')) {
+  console.log('vector store vs LangChain.js PGVectorStore (server)…');
+  peerResult = await vectorPeer(quick ? { points: 2_000, queries: 30, loadRuns: 1 } : {});
+  if (!peerResult) console.log('vector peer comparison skipped: no server');
+}
+if (want('quality')) {
+  console.log('hybrid search quality…');
+  qualityResult = await runQuality({
+    engines: ['pglite', 'postgres'],
+    ...(quick ? { items: 600, queriesPerClass: 10 } : {}),
+  });
 }
 
 for (const r of ingestResults) {
@@ -211,6 +290,9 @@ if (cacheResults) {
     );
 }
 
+if (peerResult) console.log(`\n${renderPeer(peerResult)}`);
+if (qualityResult) console.log(`\n${renderQuality(qualityResult)}`);
+
 const results = {
   machine,
   seconds: (Date.now() - started) / 1000,
@@ -220,14 +302,18 @@ const results = {
   cache: cacheResults,
   redis: REDIS_URL.replace(/\/\/[^@]*@/, '//'),
 };
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 // --quick and --only are smoke checks: they never replace the full figures in docs/BENCHMARKS.md.
 const full = !quick && !only;
-writeFileSync(
-  new URL(`./results/${full ? 'latest' : 'smoke'}.json`, import.meta.url),
-  `${JSON.stringify(results, null, 2)}\n`,
-);
-if (full) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), renderReport(results));
+const written: string[] = [];
+if (full) {
+  saveJson('latest.json', results);
+  // The peer comparison and the quality keep files of their own (what their scripts write alone too).
+  if (peerResult) saveJson('vector-peer.json', peerResult);
+  if (qualityResult) saveJson('quality.json', qualityResult);
+  written.push(...(await writeBenchmarksPage()));
+} else {
+  saveJson('smoke.json', { ...results, peer: peerResult, quality: qualityResult });
+}
 console.log(
-  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/${full ? 'latest.json, docs/BENCHMARKS.md' : 'smoke.json'}`,
+  `\ndone in ${results.seconds.toFixed(0)} s → bench/results/${full ? ['latest.json', ...(peerResult ? ['vector-peer.json'] : []), ...(qualityResult ? ['quality.json'] : [])].join(', ') : 'smoke.json'}${written.length ? `, ${written.join(', ')}` : ''}`,
 );

@@ -1,4 +1,5 @@
-// Vectors: pgvector inside PGlite (in-process, and through the wire with the pg driver).
+// Vectors: pgvector inside PGlite (in-process, and through the wire with the pg driver), and on the
+// PostgreSQL server when it has pgvector.
 
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -12,6 +13,7 @@ import { PGliteDatabase, PLATFORM_EXTENSIONS } from '../src/sql/pglite.js';
 import { PgVectorRepository } from '../src/vector/pgvector.js';
 import { collectionOptionsSchema } from '../src/vector/types.js';
 import { clusteredVectors, unitVectors } from './data.js';
+import { openServer } from './engines.js';
 import { type Load, load3, rate, type Stat } from './lib.js';
 
 export interface VectorResult {
@@ -157,5 +159,22 @@ export async function vectors(
   await wire.close();
   await server.stop();
   await pglite.close();
+
+  const onServer = await openServer('vectors');
+  if (onServer) {
+    try {
+      const hasPgvector = await onServer.db.query('CREATE EXTENSION IF NOT EXISTS vector').then(
+        () => true,
+        (err: Error) => {
+          console.log(`server vector benchmarks skipped: ${err.message}`);
+          return false;
+        },
+      );
+      if (hasPgvector)
+        results.push(await measure(onServer.db, 'pgvector on the PostgreSQL server', points, runs, queries));
+    } finally {
+      await onServer.close();
+    }
+  }
   return results;
 }

@@ -39,6 +39,7 @@ export {
 } from './domain/models.js';
 export { checkHealth, type HealthCheck, type HealthReport } from './health.js';
 export type { Repositories, RepositoryOptions } from './repositories/index.js';
+export type { IngestOptions, IngestProgress, IngestResult, IngestSource } from './repositories/ingest.js';
 export type {
   BatchResult,
   ItemCountFilter,
@@ -64,7 +65,9 @@ export type { TopicPatch, TopicRepository, TopicSearch } from './repositories/to
 export type { TopTrendsOptions, TrendPatch, TrendRepository } from './repositories/trends.js';
 export { PurgeError, type PurgeOptions, type PurgeReport } from './retention.js';
 export * as schemas from './schemas.js';
+export type { HybridHit, HybridItemSearch, HybridSearch, HybridTrendSearch } from './search/hybrid.js';
 export type { CopyTarget, Database, Executor, Row } from './sql/executor.js';
+export { FRESHNESS_DAYS, RELEVANCE_WINDOW, TEXT_SORTS } from './sql/full-text.js';
 export type { AppliedMigration, Migration, MigrationStatus } from './sql/migrate.js';
 export { migrate, migrationStatus } from './sql/migrate.js';
 export { type CreateStorageOptions, createStorage, type Storage, type Transaction } from './storage.js';

@@ -12,8 +12,8 @@ import {
 import { MigrationError, PermissionDeniedError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
-import { HybridSearch } from './search/hybrid.js';
 import { type PurgeOptions, type PurgeReport, purgeItems } from './retention.js';
+import { HybridSearch } from './search/hybrid.js';
 import type { Database, Executor } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
 import { PgDatabase } from './sql/pg.js';

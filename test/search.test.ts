@@ -126,10 +126,30 @@ describeEachEngine('full-text and hybrid search', (engine) => {
         offset: RELEVANCE_WINDOW,
       });
       expect(newest.map((it) => it.title)).toEqual(Array(50).fill(best));
-      // A page past the window widens it to every match (300 days old, they rank last by freshness).
+      // Every page comes from that one ranking: a page past the window is empty.
       const all = await storage.items.search({ q: 'zeppelin', limit: 1000 });
-      expect(all).toHaveLength(extra);
-      expect(all.slice(-50).every((it) => it.title === best)).toBe(true);
+      expect(all).toHaveLength(RELEVANCE_WINDOW);
+      expect(all.some((it) => it.title === best)).toBe(false);
+      expect(await storage.items.search({ q: 'zeppelin', offset: RELEVANCE_WINDOW })).toEqual([]);
+      const pages: string[] = [];
+      for (let offset = 0; offset < RELEVANCE_WINDOW; offset += 70) {
+        pages.push(...(await storage.items.search({ q: 'zeppelin', limit: 70, offset })).map((it) => it.id));
+      }
+      expect(pages).toEqual(all.map((it) => it.id));
+    });
+
+    test('a negated word excludes its stemmed forms too', async () => {
+      await storage.items.saveBatch([
+        anItem('neg-1', { title: 'glacier power plants open' }),
+        anItem('neg-2', { title: 'glacier research' }),
+      ]);
+      for (const q of ['glacier -plants', 'glacier -plant', 'glacier -"power plants"']) {
+        const got = await storage.items.search({ q });
+        expect(
+          got.map((it) => it.title),
+          q,
+        ).toEqual(['glacier research']);
+      }
     });
 
     test('a bad sort is a ValidationError naming search.sort', async () => {

@@ -103,7 +103,15 @@ program
   )
   .argument('<file>', 'path to a .jsonl file, or - for stdin')
   .option('--quiet', 'no progress bar')
-  .action(action((file: string, opts: { quiet?: boolean }) => importCommand(out(), file, opts)));
+  .addOption(
+    new Option(
+      '--jobs <n>',
+      'write n chunks at once over pooled connections (items.ingest); stops at the first chunk the database refuses',
+    ).argParser(wholeNumber(1, 64)),
+  )
+  .action(
+    action((file: string, opts: { quiet?: boolean; jobs?: number }) => importCommand(out(), file, opts)),
+  );
 
 program
   .command('stats')

@@ -162,3 +162,72 @@ export class ValidationError extends StorageError {
 export class MigrationError extends StorageError {
   override name = 'MigrationError';
 }
+
+/** An item `items.ingest` refused: its position in the input stream and the rule it broke. */
+export interface IngestReject {
+  /** Position in the input stream, from 0 (every value read counts, valid or not). */
+  index: number;
+  /** Path of the offending field inside the item (`publishedAt`, `metrics.upvotes`); `''` when the item as a whole is wrong. */
+  field: string;
+  /** The rule that failed, in words. */
+  message: string;
+}
+
+/** A run of input positions, both ends included: `{ first: 0, last: 1999 }` is the first 2,000 values. */
+export interface IngestRange {
+  /** First position of the run. */
+  first: number;
+  /** Last position of the run (included). */
+  last: number;
+}
+
+/** What an ingest had committed when it stopped. */
+export interface IngestCommitted {
+  /** Items that did not exist before. */
+  inserted: number;
+  /** Existing items that changed and were refreshed. */
+  updated: number;
+  /** Existing items that were already exactly so. */
+  unchanged: number;
+  /**
+   * The input positions whose chunks committed, ascending, adjacent runs merged: every valid item
+   * at these positions is stored, and the invalid ones are in `rejected`. Positions outside them were
+   * not stored (or not read): feed those again to finish.
+   */
+  ranges: IngestRange[];
+}
+
+/**
+ * `items.ingest` stopped part-way — a chunk the database refused, a source that threw, or an
+ * `onProgress` that threw (the `cause`). Reading stopped at once and the chunks already running were
+ * let finish, so `committed` is final: what it names is stored, the rest is not.
+ *
+ * @example
+ * ```ts
+ * try { await storage.items.ingest(lines); } catch (err) {
+ *   if (!(err instanceof IngestError)) throw err;
+ *   const done = err.committed.ranges.map((r) => `${r.first}–${r.last}`).join(', ');
+ *   console.error(`stored positions ${done}; ${err.rejected.length} rejected: ${err.message}`);
+ * }
+ * ```
+ */
+export class IngestError extends StorageError {
+  override name = 'IngestError';
+  /** What was committed before the stop. */
+  readonly committed: IngestCommitted;
+  /** Invalid items found before the stop, in input order. */
+  readonly rejected: IngestReject[];
+  /** Values read from the source before the stop. */
+  readonly received: number;
+
+  constructor(
+    message: string,
+    report: { committed: IngestCommitted; rejected: IngestReject[]; received: number },
+    options: { cause?: unknown; code?: string } = {},
+  ) {
+    super(message, options);
+    this.committed = report.committed;
+    this.rejected = report.rejected;
+    this.received = report.received;
+  }
+}

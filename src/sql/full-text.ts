@@ -14,10 +14,12 @@ export const FRESHNESS_DAYS = 7;
 export const TEXT_SORTS = ['relevance', 'newest'] as const;
 
 /**
- * Measured costs (server, 1M items): walking the time index costs ~25 units per row examined (each
- * row's tsvector is read from TOAST to test it); a GIN bitmap ~1 unit per match (no row is read).
+ * Relative costs measured on the server at 1M items, per unit of work: testing a row while walking
+ * the time index (its tsvector read from TOAST), reading one match from a GIN bitmap, fetching one
+ * row of a bitmap from the heap, and one entry of a time-index range.
  */
-const ORDERED_ROW_COST = 25;
+const COST = { orderedRow: 25, ginMatch: 1, heapRow: 3, timeEntry: 0.1 } as const;
+
 /** Slices are sized for this many times the matches needed, so a low estimate rarely comes back short. */
 const SLACK = 2;
 /** How long table statistics read for planning a search are reused. */
@@ -66,14 +68,23 @@ export function forgetTableStats(db: Executor): void {
  */
 export async function newestMatches(db: Executor, s: TextSearch, size: number): Promise<Window> {
   const stats = await tableStats(db, s);
-  const estimate = await estimateRows(db, s);
-  const share = stats.rows > 0 ? Math.max(estimate, 1) / stats.rows : 1;
-  // The index walk stops after ~size/share rows; a bitmap reads every match from the GIN index.
-  if ((size / share) * ORDERED_ROW_COST <= estimate) {
+  const estimate = Math.max(await estimateRows(db, s), 1);
+  const share = stats.rows > 0 ? Math.min(estimate / stats.rows, 1) : 1;
+  // The walk stops after ~size/share rows; a bitmap reads every match from the GIN index and
+  // fetches them all; a slice fetches ~SLACK × size of them, after a range of the time index.
+  const sliceRows = (SLACK * size) / share;
+  const since = sliceStart(stats, sliceRows);
+  const cost = {
+    ordered: (size / share) * COST.orderedRow,
+    bitmap: estimate * (COST.ginMatch + COST.heapRow),
+    slice: since
+      ? estimate * COST.ginMatch + sliceRows * COST.timeEntry + SLACK * size * COST.heapRow
+      : Number.POSITIVE_INFINITY,
+  };
+  if (cost.ordered <= cost.bitmap && cost.ordered <= cost.slice) {
     return { rows: await windowQuery(db, s, size, 'ordered'), plan: 'ordered' };
   }
-  const since = estimate > SLACK * size ? sliceStart(stats, (SLACK * size) / share) : undefined;
-  if (since === undefined) return { rows: await windowQuery(db, s, size, 'bitmap'), plan: 'bitmap' };
+  if (cost.bitmap <= cost.slice) return { rows: await windowQuery(db, s, size, 'bitmap'), plan: 'bitmap' };
   const rows = await windowQuery(db, s, size, 'bitmap', since);
   if (rows.length === size) return { rows, plan: 'slice' };
   return { rows: await windowQuery(db, s, size, 'bitmap'), plan: 'slice-widened' };
@@ -171,9 +182,12 @@ async function tableStats(db: Executor, s: TextSearch): Promise<TableStats> {
   return stats;
 }
 
-/** How many of the newest matches a search reads: its page, or the relevance window. */
+/**
+ * How many of the newest matches a search reads: its page for `newest`; for `relevance` always the
+ * window, so every page is cut from one ranking (a page past it is empty).
+ */
 export function windowSize(s: { sort: (typeof TEXT_SORTS)[number]; limit: number; offset: number }): number {
-  return s.sort === 'newest' ? s.offset + s.limit : Math.max(RELEVANCE_WINDOW, s.offset + s.limit);
+  return s.sort === 'newest' ? s.offset + s.limit : RELEVANCE_WINDOW;
 }
 
 /**

@@ -38,6 +38,7 @@ export function checkVector(vector: unknown, config: CollectionConfig, field = '
     throw new ValidationError(field, `must have ${config.dimensions} dimensions, not ${vector.length}`);
   }
   let norm = 0;
+  let negativeZero = false;
   for (let i = 0; i < vector.length; i++) {
     const x = vector[i];
     if (typeof x !== 'number' || !Number.isFinite(x))
@@ -45,11 +46,16 @@ export function checkVector(vector: unknown, config: CollectionConfig, field = '
     // Both engines store float32: a larger magnitude would become infinite.
     if (Math.abs(x) > FLOAT32_MAX) throw new ValidationError(`${field}[${i}]`, 'must fit in a 32-bit float');
     norm += x * x;
+    if (Object.is(x, -0)) negativeZero = true;
   }
-  if (config.distance !== 'cosine') return vector as number[];
+  // -0 is stored as 0 on every path: vector text and Qdrant's JSON both write it as 0, while binary
+  // COPY would keep the sign, and the two pgvector paths must store the same bits.
+  const plain = (x: number) => (x === 0 ? 0 : x);
+  if (config.distance !== 'cosine')
+    return negativeZero ? (vector as number[]).map(plain) : (vector as number[]);
   if (norm === 0) throw new ValidationError(field, 'must not be all zeros for cosine distance');
   const scale = 1 / Math.sqrt(norm);
-  return (vector as number[]).map((x) => x * scale);
+  return (vector as number[]).map((x) => plain(x * scale));
 }
 
 export interface CheckedRecord {
