@@ -52,10 +52,7 @@ const optionsSchema = z
     chunkSize: z.number().int('must be a whole number').min(1).max(100_000).default(DEFAULT_CHUNK_SIZE),
     /** Called with running totals after each chunk commits and once at the end; if it throws, the ingest stops. */
     onProgress: z
-      .custom<(progress: IngestProgress) => unknown>(
-        (f) => typeof f === 'function',
-        'must be a function',
-      )
+      .custom<(progress: IngestProgress) => unknown>((f) => typeof f === 'function', 'must be a function')
       .optional(),
   })
   .strict();
