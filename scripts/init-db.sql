@@ -381,15 +381,17 @@ ALTER TABLE processed_items ALTER COLUMN search_vector SET STATISTICS 400;
 ALTER TABLE topics ALTER COLUMN search_vector SET STATISTICS 400;
 ALTER TABLE trends ALTER COLUMN search_vector SET STATISTICS 400;
 
--- The stemmed query OR'ed with the unstemmed one, only when they differ: 'kalomi' | 'kalomi'
--- matches the same rows as 'kalomi', but the planner counts it twice.
+-- The stemmed query OR'ed with the unstemmed one (exact words in rows of other languages), only
+-- when they differ: 'kalomi' | 'kalomi' matches the same rows as 'kalomi', but the planner counts
+-- it twice. Not with a negation: '-plants' must exclude the rows holding the stem 'plant', and an
+-- unstemmed side (!'plants') would let them back in.
 CREATE FUNCTION trend_tsquery(config regconfig, q text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN stemmed = plain THEN stemmed ELSE stemmed || plain END
+  SELECT CASE WHEN stemmed = plain OR strpos(plain::text, '!') > 0 THEN stemmed ELSE stemmed || plain END
   FROM (SELECT websearch_to_tsquery(config, q) AS stemmed, websearch_to_tsquery('simple', q) AS plain) s
 $$;
 
-INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (7, 'search_statistics', '46f2e8c6902568337e0c770802af435b0a8e981a78dda2fda051b1581052d048');
+INSERT INTO trend_storage_migrations (version, name, checksum) VALUES (7, 'search_statistics', 'ad043e6727959bbdc250d52d07191180e84572bd38149c7a1ea1e69fd22a45d1');
 
 COMMIT;
 
