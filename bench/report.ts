@@ -277,8 +277,9 @@ const WHERE = `- **Ingest** is bound by the server-side work per row, not by rou
   upsert. Growing an HNSW index row by row stays slow (~100–170 rows/s), which is why collections
   build their index once, at a size threshold. Through the wire the figure is pglite-socket's
   (WebAssembly parsing text, no COPY support), not a real server's.
-- **Filtered vector search** counts its matches first; a selective filter (1% here) is answered
-  exactly from the GIN payload index. In PGlite (no autovacuum) that index's pending list of
+- **Filtered vector search** (these figures are from the run above, before 0.3) counted its
+  matches first; since 0.3 it asks the planner's estimate instead (docs/VECTORS.md). A selective
+  filter (1% here) is answered exactly from the GIN payload index. In PGlite (no autovacuum) that index's pending list of
   unmerged entries, up to 4 MB, was scanned by every search; the PGlite adapter now caps it at
   256 kB per session (~15–20 → ~4.5 ms measured; the full run above merged after bulk writes
   instead, to the same effect).

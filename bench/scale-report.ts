@@ -400,4 +400,20 @@ What the time goes to: a row's \`search_vector\` is ~4 kB compressed, stored out
 so testing a row during the time-index walk and ranking a row each read 2–3 TOAST pages and
 decompress them (~10–25 µs); a GIN bitmap costs ~1 µs per match, before any row is read. The
 slowest words are those between the plans' sweet spots, ~5–15% of rows.
+
+Targets missed in the full run, and where that time goes:
+
+- **Full-text p99 at 1M (mid and rare words), hybrid p99**: the EXPLAIN ANALYZE table below puts
+  the database's execution at 18 ms (mid) and 3.5 ms (rare) for all the statements of one call,
+  against 73 and 57 ms p50 measured at the caller. The rest is outside the statements' execution
+  (planning, including the planner's estimate taken first, and the round trips of five statements
+  and a transaction) and was not located in this run; it is the first thing to look at next.
+- **16 callers ≥ 200 queries/s**: each query costs 20–70 ms of CPU on a 2-core machine shared by
+  the benchmark's own client, so ~50 queries/s is the ceiling of this design here; reaching 200
+  needs the per-row TOAST reads gone (an index that intersects a word with a time range without
+  reading the rows, e.g. btree_gin over a time bucket, or RUM on servers).
+- **Parallel ingest ≥ 1.6×**: 1.41× over the whole load (1.58× at 100k, 1.40× at 1M; 1.68× in an
+  earlier full run). Per row the server spends ~650–770 µs (tsvector and GIN), the client ~110 µs
+  (validation, parameters); two streams on two cores also share the client and WAL writes (~15% of
+  sampled server time waiting on WAL at concurrency 2).
 `;
