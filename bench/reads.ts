@@ -35,7 +35,8 @@ const CATS = ['Technology', 'Politics', 'Science', 'Business', 'Sports', 'Health
 const STATES = ['emerging', 'viral', 'sustained', 'declining', 'dead'] as const;
 const SOURCES = ['reddit', 'hackernews', 'bbc', 'guardian', 'reuters', 'rss'] as const;
 
-async function seed(b: BenchDb, nItems: number, nTrends: number, nTopics: number): Promise<string[]> {
+/** Items, topics and trends for the read benchmarks; returns the item ids. */
+export async function seed(b: BenchDb, nItems: number, nTrends: number, nTopics: number): Promise<string[]> {
   const repos = createRepositories(b.db);
   const { ids } = await repos.items.saveBatch(items(nItems, 3, 'r'));
   await b.db.query(

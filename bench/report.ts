@@ -3,8 +3,10 @@
 // when it exists: scale.json (with docs/scale-chart.svg), vector-peer.json and quality.json.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CacheResult } from './cache.js';
+import { type HistoryResult, renderHistory } from './history.js';
 import type { IngestResult } from './ingest.js';
 import { fmt } from './lib.js';
+import { type ObservabilityResult, observabilityTarget, renderObservability } from './observability.js';
 import { type QualityResult, renderQuality } from './quality.js';
 import type { ReadResult } from './reads.js';
 import type { ScaleResults } from './scale.js';
@@ -32,6 +34,8 @@ export interface Sections {
   scale?: ScaleResults;
   peer?: PeerResult;
   quality?: QualityResult;
+  observability?: ObservabilityResult;
+  history?: HistoryResult;
 }
 
 const RESULTS = new URL('./results/', import.meta.url);
@@ -52,6 +56,8 @@ export function loadResults(): { core: Results; sections: Sections } {
       scale: readJson<ScaleResults>('scale.json'),
       peer: readJson<PeerResult>('vector-peer.json'),
       quality: readJson<QualityResult>('quality.json'),
+      observability: readJson<ObservabilityResult>('observability.json'),
+      history: readJson<HistoryResult>('history.json'),
     },
   };
 }
@@ -121,6 +127,7 @@ export function renderReport(r: Results, sections: Sections = {}): string {
         : '—',
       v ? v.searchUnfiltered.p50 < 20 && v.searchFiltered.p50 < 20 : undefined,
     ],
+    observabilityTarget(sections.observability),
     [
       'upsertBatch ≥ 2,000 vectors/s at 384-d (PGlite)',
       v ? `${fmt(v.upsert384.median)}/s` : '—',
@@ -150,7 +157,7 @@ Servers: \`TREND_BENCH_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5
 ${head(['target', 'measured', 'status'])}
 ${targets.map(([t, meas, ok]) => row([t, meas, mark(ok)])).join('\n')}
 
-The targets of scale, hybrid search and the vector store against LangChain.js are marked in their sections below.
+The targets of scale, hybrid search, trend history and the vector store against LangChain.js are marked in their sections below.
 `);
   out.push(`## Ingest (rows/s)
 
@@ -221,6 +228,7 @@ ${head(['engine', 'op', 'callers', 'this layer ops/s', 'raw ioredis ops/s', 'rat
 ${r.cache.results.map((c) => row([c.engine, c.op, c.concurrency, fmt(c.layer.opsPerSec), c.raw ? fmt(c.raw.opsPerSec) : '—', c.ratio?.toFixed(2) ?? '—', c.layer.p50.toFixed(3), c.layer.p99.toFixed(3)])).join('\n')}
 ${r.cache.ceiling ? `\nCeiling, \`redis-benchmark -P 16\`: get ${fmt(r.cache.ceiling.get ?? 0)}/s, set ${fmt(r.cache.ceiling.set ?? 0)}/s.\n` : ''}`);
   }
+  out.push(renderObservability(sections.observability));
   if (server && embedded) {
     out.push(`## Embedded vs server
 
@@ -238,6 +246,7 @@ items on the server (10k, 100k and 200k on PGlite) and fills this section, its t
 `,
   );
   if (sections.quality) out.push(`${renderQuality(sections.quality)}\n`);
+  if (sections.history) out.push(renderHistory(sections.history));
   out.push(`## Where the time goes
 
 ${WHERE}

@@ -1,6 +1,10 @@
 // npm run bench [-- --quick] [-- --only=ingest,reads,vectors,cache,peer,quality] [-- --ingest=N]
 // npm run bench -- --scale [--scale-sizes=10000,100000,1000000] [--scale-engine=postgres|pglite|both]
 //   [--scale-vectors=N] [--scale-vector-budget=S] [--scale-queries=N] [--scale-budget=S]
+// npm run bench -- --observability [--quick]: instrumentation overhead alone (uninstrumented, no SDK,
+//   SDK at 100% sampling), bench/results/observability.json (observability-smoke.json with --quick).
+// npm run bench -- --history [--quick]: trend history (snapshot trigger cost, history and movers
+//   latency at 1,000 trends × 720 hourly snapshots), bench/results/history.json.
 // npm run bench -- --report: docs/BENCHMARKS.md (and docs/scale-chart.svg) again from bench/results
 //   (latest.json, scale.json, vector-peer.json, quality.json; no measuring).
 // Every figure is measured in this run against the raw engine underneath, so ratios survive a
@@ -11,8 +15,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { cache, REDIS_URL } from './cache.js';
 import { openPglite, openServer } from './engines.js';
+import { historyBench, printHistory } from './history.js';
 import { type IngestResult, ingest } from './ingest.js';
 import { fmt, printTable, setBudget } from './lib.js';
+import { observability, printObservability } from './observability.js';
 import { type QualityResult, renderQuality, runQuality } from './quality.js';
 import { type ReadResult, reads } from './reads.js';
 import { writeBenchmarksPage } from './report.js';
@@ -90,6 +96,38 @@ const machine = {
 console.log(
   `trend-storage benchmarks (${machine.mode}): ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
 );
+
+if (process.argv.includes('--observability')) {
+  // Instrumentation overhead on its own: small data (it measures the wrapper, not the query), many calls.
+  const sizes = quick
+    ? { items: 2_000, trends: 500, topics: 100, readOps: 100, cacheOps: 2_000, runs: 3 }
+    : { items: 20_000, trends: 5_000, topics: 500, readOps: 3_000, cacheOps: 50_000, runs: 5 };
+  const result = await observability(sizes, { ...machine, mode: quick ? 'quick' : 'full' });
+  printObservability(result);
+  const file = quick ? 'observability-smoke.json' : 'observability.json';
+  saveJson(file, result);
+  const written = !quick && existsSync(new URL('latest.json', RESULTS)) ? await writeBenchmarksPage() : [];
+  console.log(
+    `\nobservability done in ${result.seconds.toFixed(0)} s → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
+  );
+  process.exit(0);
+}
+
+if (process.argv.includes('--history')) {
+  // Trend history (#15) on its own: the snapshot trigger's cost and history/movers latency.
+  const sizes = quick
+    ? { trends: 100, hours: 72, updates: 300, runs: 3, queries: 60 }
+    : { trends: 1_000, hours: 720, updates: 3_000, runs: 5, queries: 600 };
+  const result = await historyBench(sizes, machine);
+  printHistory(result);
+  const file = quick ? 'history-smoke.json' : 'history.json';
+  saveJson(file, result);
+  const written = !quick && existsSync(new URL('latest.json', RESULTS)) ? await writeBenchmarksPage() : [];
+  console.log(
+    `\nhistory done in ${result.seconds.toFixed(0)} s → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
+  );
+  process.exit(0);
+}
 
 if (process.argv.includes('--scale')) {
   // The scale run on its own. At the default sizes it writes bench/results/scale.json (an engine run

@@ -26,6 +26,26 @@ export interface HealthCheck {
   detail: string;
 }
 
+/**
+ * The versions `checkHealth` found, as far as each check got (a server that did not answer has none).
+ *
+ * @example
+ * ```ts
+ * const { versions } = await checkHealth(resolveConfig());
+ * console.log(`PostgreSQL ${versions.postgresql}, pgvector ${versions.extensions?.vector ?? 'not installed'}`);
+ * ```
+ */
+export interface ServerVersions {
+  /** PostgreSQL's `server_version` (for the embedded engine, the PostgreSQL PGlite is built on). */
+  postgresql?: string;
+  /** The extensions installed in the database (`pg_extension`): name → version. */
+  extensions?: Record<string, string>;
+  /** Redis's `redis_version` (the first master of a cluster); absent with the in-memory cache. */
+  redis?: string;
+  /** The Qdrant server's version, when Qdrant is the vector store. */
+  qdrant?: string;
+}
+
 /** What `checkHealth` found: every check, and whether all passed. */
 export interface HealthReport {
   /** True when every check passed. */
@@ -36,6 +56,8 @@ export interface HealthReport {
   total: number;
   /** Each check, in the order PostgreSQL, its schema, the vector store, the cache. */
   checks: HealthCheck[];
+  /** Server and extension versions (`verify --json` prints them). */
+  versions: ServerVersions;
 }
 
 export const PLATFORM_TABLES = [
@@ -127,11 +149,13 @@ async function pgvectorCheck(db: Database): Promise<string> {
   return `${version}, ${collections.length} collection(s)${collections.length ? `: ${collections.join(', ')}` : ''}`;
 }
 
-async function cacheCheck(config: CacheConfig): Promise<string> {
+async function cacheCheck(config: CacheConfig, versions: ServerVersions): Promise<string> {
   const cache = await openCache(config);
   try {
-    if (cache instanceof RedisCache)
-      return `${cache.engine} ${await cache.serverVersion()} (${describeCache(config)})`;
+    if (cache instanceof RedisCache) {
+      versions.redis = await cache.serverVersion();
+      return `${cache.engine} ${versions.redis} (${describeCache(config)})`;
+    }
     await cache.set('__health', 1, { ttlSeconds: 5 });
     return 'in-memory (embedded)';
   } finally {
@@ -157,12 +181,18 @@ export async function checkHealth(
   { timeoutMs = 5000 }: { timeoutMs?: number } = {},
 ): Promise<HealthReport> {
   let db: Database | undefined;
+  const versions: ServerVersions = {};
   // The timeout is for a server that does not answer; an embedded engine always does, it may only
   // take longer to boot (extensions load from disk) on a busy machine.
   const openTimeout = config.database.kind === 'embedded' ? Math.max(timeoutMs, 60_000) : timeoutMs;
   const postgres = await check('PostgreSQL', openTimeout, async () => {
     db = await openDatabase(config.database);
     const [row] = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    versions.postgresql = row!.v;
+    const extensions = await db.query<{ name: string; version: string }>(
+      'SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname',
+    );
+    versions.extensions = Object.fromEntries(extensions.map((e) => [e.name, e.version]));
     return `${config.database.kind === 'embedded' ? 'PGlite' : 'PostgreSQL'} ${row!.v} — ${describeDatabase(config.database)}`;
   });
   const skipped = (name: string): HealthCheck => ({
@@ -179,15 +209,16 @@ export async function checkHealth(
             config.vector as { url: string },
           );
           const names = await q.listCollections();
+          versions.qdrant = await q.serverVersion();
           return `${describeVector(config.vector)}, ${names.length} collection(s)`;
         })
       : db
         ? check('Vector store', timeoutMs, () => pgvectorCheck(db!))
         : skipped('Vector store'),
-    check('Cache', timeoutMs, () => cacheCheck(config.cache)),
+    check('Cache', timeoutMs, () => cacheCheck(config.cache, versions)),
   ]);
   await db?.close().catch(() => undefined);
   const checks = [postgres, schema, vectors, cache];
   const passed = checks.filter((c) => c.ok).length;
-  return { ok: passed === checks.length, passed, total: checks.length, checks };
+  return { ok: passed === checks.length, passed, total: checks.length, checks, versions };
 }

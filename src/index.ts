@@ -4,7 +4,7 @@ export type { CacheOptions } from './cache/base.js';
 export { EmptyNamespaceError, PickledValueError } from './cache/errors.js';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory.js';
 export { RedisCache, type RedisCacheOptions } from './cache/redis.js';
-export type { CacheRepository, ListEndOptions, TtlOptions } from './cache/types.js';
+export type { CacheRepository, CacheStats, ListEndOptions, TtlOptions } from './cache/types.js';
 export {
   type CacheConfig,
   type DatabaseConfig,
@@ -37,7 +37,9 @@ export {
   type TrendSort,
   type VectorMatch,
 } from './domain/models.js';
-export { checkHealth, type HealthCheck, type HealthReport } from './health.js';
+export { checkHealth, type HealthCheck, type HealthReport, type ServerVersions } from './health.js';
+export type { QueryLogEvent, QueryLogOptions } from './observability/query-log.js';
+export type { TelemetryOptions } from './observability/setup.js';
 export type { Repositories, RepositoryOptions } from './repositories/index.js';
 export type { IngestOptions, IngestProgress, IngestResult, IngestSource } from './repositories/ingest.js';
 export type {
@@ -62,11 +64,20 @@ export type {
   TrendingTopic,
 } from './repositories/read-models.js';
 export type { TopicPatch, TopicRepository, TopicSearch } from './repositories/topics.js';
+export type {
+  CompactHistoryOptions,
+  CompactHistoryReport,
+  HistoryOptions,
+  MoversOptions,
+  TrendHistoryInput,
+  TrendHistoryPoint,
+  TrendMove,
+} from './repositories/trend-history.js';
 export type { TopTrendsOptions, TrendPatch, TrendRepository } from './repositories/trends.js';
 export { PurgeError, type PurgeOptions, type PurgeReport } from './retention.js';
 export * as schemas from './schemas.js';
 export type { HybridHit, HybridItemSearch, HybridSearch, HybridTrendSearch } from './search/hybrid.js';
-export type { CopyTarget, Database, Executor, Row } from './sql/executor.js';
+export type { CopyTarget, Database, Executor, PoolStats, Row } from './sql/executor.js';
 export { FRESHNESS_DAYS, RELEVANCE_WINDOW, TEXT_SORTS } from './sql/full-text.js';
 export type { AppliedMigration, Migration, MigrationStatus } from './sql/migrate.js';
 export { migrate, migrationStatus } from './sql/migrate.js';

@@ -1,4 +1,5 @@
 import { vector } from '@electric-sql/pglite-pgvector';
+import { BaseCache } from './cache/base.js';
 import { MemoryCache } from './cache/memory.js';
 import { RedisCache } from './cache/redis.js';
 import type { CacheRepository } from './cache/types.js';
@@ -11,10 +12,13 @@ import {
 } from './config.js';
 import { MigrationError, PermissionDeniedError } from './domain/errors.js';
 import { validate } from './domain/validate.js';
+import { cacheAttributes, observeCache, observePool } from './observability/metrics.js';
+import type { QueryLogOptions } from './observability/query-log.js';
+import { setupObservability, type TelemetryOptions, UNTRACED, VECTOR_CALLS } from './observability/setup.js';
 import { createRepositories, type Repositories, type RepositoryOptions } from './repositories/index.js';
 import { type PurgeOptions, type PurgeReport, purgeItems } from './retention.js';
 import { HybridSearch } from './search/hybrid.js';
-import type { Database, Executor } from './sql/executor.js';
+import type { Database, Executor, StatementHook } from './sql/executor.js';
 import { type Migration, type MigrationStatus, migrate, migrationStatus } from './sql/migrate.js';
 import { PgDatabase } from './sql/pg.js';
 import { PGliteDatabase } from './sql/pglite.js';
@@ -175,15 +179,33 @@ export interface CreateStorageOptions extends StorageOptions, RepositoryOptions 
    * opens an up-to-date store either way.
    */
   autoMigrate?: boolean;
+  /**
+   * OpenTelemetry: spans and metrics are recorded whenever the application has registered an SDK
+   * (docs/OBSERVABILITY.md); `statementText: true` adds each operation's SQL, literals redacted.
+   */
+  telemetry?: TelemetryOptions;
+  /**
+   * The query log: `onQuery` is called after every SQL statement with its text, duration, row count
+   * and whether it was slow (`slowQueryMs`, default 1,000); bind values are redacted unless
+   * `parameters: true`.
+   */
+  log?: QueryLogOptions;
 }
 
-export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  hooks: { onStatement?: StatementHook | undefined } = {},
+): Promise<Database> {
   if (config.kind === 'embedded') {
     // pgvector is built into the embedded engine so the vector store needs no server.
-    return PGliteDatabase.open({ dataDir: config.dataDir, extensions: { vector } });
+    return PGliteDatabase.open({
+      dataDir: config.dataDir,
+      extensions: { vector },
+      onStatement: hooks.onStatement,
+    });
   }
   const { kind: _kind, ...options } = config;
-  return PgDatabase.open(options);
+  return PgDatabase.open(options, { onStatement: hooks.onStatement });
 }
 
 export async function openCache(config: CacheConfig): Promise<CacheRepository> {
@@ -206,7 +228,8 @@ export async function openCache(config: CacheConfig): Promise<CacheRepository> {
  */
 export async function createStorage(options: CreateStorageOptions = {}): Promise<Storage> {
   const config = resolveConfig(options);
-  const db = await openDatabase(config.database);
+  const observed = setupObservability(config, options);
+  const db = await openDatabase(config.database, { onStatement: observed.onStatement });
   let cache: CacheRepository;
   try {
     cache = await openCache(config.cache);
@@ -214,15 +237,52 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
     await db.close().catch(() => undefined);
     throw err;
   }
+  // Every public object goes out wrapped (spans, duration metrics); the library's own calls inside
+  // them use the objects underneath, so one public call is one span.
+  const inst = observed.instrumentation;
+  const traced = <F extends (...args: never[]) => unknown>(name: string, fn: F): F =>
+    inst ? inst.wrapFunction(fn, name, observed.sql) : fn;
+  const repositories = (ex: Executor): Repositories => {
+    const repos = createRepositories(ex, options);
+    if (!inst) return repos;
+    const wrapped: Record<string, object> = {};
+    for (const [area, repo] of Object.entries(repos))
+      wrapped[area] = inst.wrap(repo, area, observed.repository(area));
+    return wrapped as unknown as Repositories;
+  };
+  const handle = <E extends Executor>(ex: E): E => {
+    if (!inst) return ex;
+    const wrapped: Executor = inst.wrap(ex, 'db', observed.sql, { skip: UNTRACED.db });
+    // The executor a transaction hands its callback is a handle too: its calls, and its nested
+    // transactions (savepoints), are spans like the outer handle's.
+    const transaction = wrapped.transaction;
+    wrapped.transaction = <R>(fn: (tx: Executor) => Promise<R>): Promise<R> =>
+      transaction.call(wrapped, (tx: Executor) => fn(handle(tx))) as Promise<R>;
+    return wrapped as E;
+  };
   const vectorStores = new Map<string, VectorRepository>();
   // Every repository over one transaction's executor; a nested transaction is a savepoint.
   const bind = (tx: Executor): Transaction => ({
-    ...createRepositories(tx, options),
-    db: tx,
-    transaction: (fn) => tx.transaction((inner) => fn(bind(inner))),
+    ...repositories(tx),
+    db: handle(tx),
+    transaction: traced('storage.transaction', (fn) => tx.transaction((inner) => fn(bind(inner)))),
   });
+  const search = new HybridSearch(db, (c) => storage.vectors(c));
+  const unobserve = inst
+    ? [
+        observePool({ baseName: observed.poolName, stats: () => db.poolStats() }),
+        ...(cache instanceof BaseCache
+          ? [
+              observeCache({
+                attributes: cacheAttributes(observed.cacheSystem, cache.engine),
+                lookups: () => cache.lookups(),
+              }),
+            ]
+          : []),
+      ]
+    : [];
   const storage: Storage = {
-    ...createRepositories(db, options),
+    ...repositories(db),
     vectors(collection = {}) {
       const c = validate(collectionOptionsSchema, collection, 'collection');
       const key = JSON.stringify(c);
@@ -232,19 +292,27 @@ export async function createStorage(options: CreateStorageOptions = {}): Promise
           config.vector.kind === 'qdrant'
             ? new QdrantVectorRepository(c, config.vector)
             : new PgVectorRepository(db, c, { indexThreshold: options.vectorIndexThreshold });
+        if (inst) {
+          store = inst.wrap(store, 'vectors', observed.vectors(c), {
+            key,
+            skip: UNTRACED.vectors,
+            calls: VECTOR_CALLS,
+          });
+        }
         vectorStores.set(key, store);
       }
       return store;
     },
-    search: new HybridSearch(db, (c) => storage.vectors(c)),
+    search: inst ? inst.wrap(search, 'search', observed.sql) : search,
     config,
-    db,
-    cache,
-    transaction: (fn) => db.transaction((tx) => fn(bind(tx))),
-    purgeItems: (opts) => purgeItems(storage, opts),
-    migrate: (opts = {}) => migrate(db, opts),
-    migrationStatus: () => migrationStatus(db),
+    db: handle(db),
+    cache: inst ? inst.wrap(cache, 'cache', observed.cache, { skip: UNTRACED.cache }) : cache,
+    transaction: traced('storage.transaction', (fn) => db.transaction((tx) => fn(bind(tx)))),
+    purgeItems: traced('storage.purgeItems', (opts) => purgeItems(storage, opts)),
+    migrate: traced('storage.migrate', (opts = {}) => migrate(db, opts)),
+    migrationStatus: traced('storage.migrationStatus', () => migrationStatus(db)),
     close: async () => {
+      for (const stop of unobserve) stop();
       try {
         await cache.close();
       } finally {

@@ -21,6 +21,11 @@ test('bad option values are refused before anything opens, in one line, without 
     [['cleanup', '--older-than', 'soon'], /--older-than/],
     [['cleanup', '--older-than', '99999999d'], /--older-than/],
     [['verify', '--timeout', '0'], /--timeout/],
+    [['trends', '--limit', '0'], /--limit/],
+    [['trends', '--days', '1'], /--days/],
+    [['trends', '--category', 'Gossip'], /--category/],
+    [['cleanup', '--older-than', '30d', '--hourly-after', '-1'], /--hourly-after/],
+    [['cleanup', '--older-than', '30d', '--daily-after', '5'], /--daily-after/],
   ];
   for (const [args, names] of cases) {
     const env = embeddedEnv();

@@ -9,7 +9,7 @@ import { REDIS_URL } from './support/redis.js';
 // Each test launches the binary several times, each booting PGlite: slow on a loaded CI machine.
 vi.setConfig({ testTimeout: 180_000 });
 
-const COMMANDS = ['migrate', 'verify', 'demo', 'import', 'stats', 'cleanup', 'refresh-views'];
+const COMMANDS = ['migrate', 'verify', 'demo', 'import', 'stats', 'trends', 'cleanup', 'refresh-views'];
 const STACK = /^\s+at .+\(.+:\d+:\d+\)$/m;
 
 test('--help lists every command, and every command has its own --help', async () => {
@@ -38,6 +38,7 @@ test('migrate: --dry-run lists, then applies each version once', async () => {
     '0005_vector_support',
     '0006_platform_extensions',
     '0007_search_statistics',
+    '0008_trend_history',
   ]);
   const applied = await run(['migrate'], env);
   expect(applied.stdout).toContain('applied 0001_platform_schema');
@@ -54,6 +55,7 @@ test('demo: the main job runs end to end on the embedded default; running it aga
     'Save a topic and a trend',
     'Trends in Technology',
     'Top trends',
+    'Trend history',
     'Full-text search',
     'Vector search',
     'Trends similar to',
@@ -76,15 +78,32 @@ test('demo: the main job runs end to end on the embedded default; running it aga
     { collection: 'demo_trend_embeddings', points: 17 },
   ]);
   expect(stats.itemsPerSourceAndDay.length).toBeGreaterThan(14);
+  // The demo's 14 days of history: risers today, a sparkline per trend.
+  expect(stats.movers.up.length).toBeGreaterThan(0);
+  expect(stats.movers.up[0].change).toBeGreaterThan(0);
+  const trends = JSON.parse((await run(['--json', 'trends', '--limit', '5'], env)).stdout);
+  expect(trends.trends).toHaveLength(5);
+  for (const t of trends.trends) {
+    expect(t.daily).toHaveLength(14);
+    expect(t.daily.every((d: { score: number | null }) => d.score !== null)).toBe(true);
+  }
+  expect(trends.trends[0].change).toBeGreaterThan(0);
+  expect((await run(['trends', '--days', '7'], env)).stdout).toMatch(/ [▁▂▃▄▅▆▇█]{7} /);
+  expect(first.stdout).toMatch(/ [▁▂▃▄▅▆▇█]{14} /);
   const verify = await run(['verify'], env);
   expect(verify.code).toBe(0);
   expect(verify.stdout).toContain('All checks passed! (4/4)');
   const refreshed = await run(['refresh-views'], env);
   expect(refreshed.code).toBe(0);
-  const dry = JSON.parse((await run(['--json', 'cleanup', '--older-than', '0d', '--dry-run'], env)).stdout);
+  // Hourly history older than 7 days becomes daily: 17 sample trends, 7 days each (the first one
+  // partial: from 23:00 on, it holds one point, which has nothing to merge with).
+  const cleanup = ['--json', 'cleanup', '--older-than', '0d', '--hourly-after', '0', '--daily-after', '7'];
+  const dry = JSON.parse((await run([...cleanup, '--dry-run'], env)).stdout);
   expect(dry).toMatchObject({ dryRun: true, items: 5000 });
-  const cleaned = JSON.parse((await run(['--json', 'cleanup', '--older-than', '0d'], env)).stdout);
-  expect(cleaned).toMatchObject({ items: 5000, vectors: 5000 });
+  expect([17 * 6, 17 * 7]).toContain(dry.history.daily.into);
+  expect(dry.history.daily.merged).toBeGreaterThan(dry.history.daily.into * 20);
+  const cleaned = JSON.parse((await run(cleanup, env)).stdout);
+  expect(cleaned).toMatchObject({ items: 5000, vectors: 5000, history: { ...dry.history, dryRun: false } });
 }, 180_000);
 
 test('import: 10,000 good lines and 10 malformed ones store exactly 10,000 and name the 10 lines', async () => {

@@ -19,11 +19,12 @@ describeServer('migrate from two processes at once', () => {
         '0005_vector_support',
         '0006_platform_extensions',
         '0007_search_statistics',
+        '0008_trend_history',
       ]);
       const db = await openServerDatabase(url, 1);
       const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM trend_storage_migrations');
       await db.close();
-      expect(row!.n).toBe(7);
+      expect(row!.n).toBe(8);
     } finally {
       await drop();
     }

@@ -6,6 +6,7 @@ import { escapeGlob, globToRegExp } from './glob.js';
 import { SingleFlight } from './single-flight.js';
 import {
   type CacheRepository,
+  type CacheStats,
   checkAmount,
   checkKey,
   checkOptions,
@@ -48,6 +49,9 @@ export abstract class BaseCache implements CacheRepository {
   /** TTL in seconds of a write that names none. */
   readonly defaultTtl: number;
   readonly #flights = new SingleFlight();
+  // Lookups through this cache: the memory engine's stats, and the hit/miss metrics of any engine.
+  #hits = 0;
+  #misses = 0;
 
   constructor(options: CacheOptions = {}) {
     ({ prefix: this.prefix, defaultTtl: this.defaultTtl } = cacheSettings(options));
@@ -100,7 +104,11 @@ export abstract class BaseCache implements CacheRepository {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.rawGet(k).then((raw) => decode(raw, key)) as Promise<T | undefined>;
+    return this.rawGet(k).then((raw) => {
+      if (raw === null) this.#misses++;
+      else this.#hits++;
+      return decode(raw, key);
+    }) as Promise<T | undefined>;
   }
 
   async set(key: string, value: unknown, options?: TtlOptions): Promise<void> {
@@ -135,7 +143,10 @@ export abstract class BaseCache implements CacheRepository {
   async getHash<T = unknown>(key: string, field: string): Promise<T | undefined> {
     const k = this.#k(key);
     const f = checkKey(field, 'field');
-    return decode(await this.rawHGet(k, f), key, `field ${JSON.stringify(f)}`) as T | undefined;
+    const raw = await this.rawHGet(k, f);
+    if (raw === null) this.#misses++;
+    else this.#hits++;
+    return decode(raw, key, `field ${JSON.stringify(f)}`) as T | undefined;
   }
 
   async setHash(key: string, fields: Record<string, unknown>): Promise<number> {
@@ -234,7 +245,13 @@ export abstract class BaseCache implements CacheRepository {
   async getMany(keys: readonly string[]): Promise<unknown[]> {
     if (!Array.isArray(keys)) throw new ValidationError('keys', 'must be an array');
     const ks = keys.map((k, i) => this.#k(k, `keys[${i}]`));
-    return ks.length ? (await this.rawGetMany(ks)).map((raw, i) => decode(raw, keys[i]!)) : [];
+    if (!ks.length) return [];
+    const raws = await this.rawGetMany(ks);
+    for (const raw of raws) {
+      if (raw === null) this.#misses++;
+      else this.#hits++;
+    }
+    return raws.map((raw, i) => decode(raw, keys[i]!));
   }
 
   async setMany(entries: Record<string, unknown>, options?: TtlOptions): Promise<void> {
@@ -250,13 +267,31 @@ export abstract class BaseCache implements CacheRepository {
     if (encoded.length) await this.rawSetMany(encoded, ttl);
   }
 
+  /**
+   * Lookups (get, getMany, getHash, getOrSet) through this cache since it opened, found or not.
+   *
+   * @internal
+   */
+  lookups(): { hits: number; misses: number } {
+    return { hits: this.#hits, misses: this.#misses };
+  }
+
+  /** This cache's own lookups since it opened (RedisCache reads the server's counters instead). */
+  async stats(): Promise<CacheStats> {
+    return statsOf(this.engine, 'process', this.#hits, this.#misses);
+  }
+
   async getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: TtlOptions): Promise<T> {
     const k = this.#k(key);
     const ttl = this.#ttl(options);
     if (typeof loader !== 'function') throw new ValidationError('loader', 'must be a function');
     return this.#flights.run(k, async (current) => {
       const raw = await this.rawGet(k);
-      if (raw !== null) return decode(raw, key) as T;
+      if (raw !== null) {
+        this.#hits++;
+        return decode(raw, key) as T;
+      }
+      this.#misses++;
       const value = await loader();
       const text = encode(value);
       // The key was a miss when the load began. A write through this cache since then, or one
@@ -265,4 +300,13 @@ export abstract class BaseCache implements CacheRepository {
       return value;
     });
   }
+}
+
+export function statsOf(
+  engine: CacheStats['engine'],
+  scope: CacheStats['scope'],
+  hits: number,
+  misses: number,
+): CacheStats {
+  return { engine, scope, hits, misses, hitRatio: hits + misses ? hits / (hits + misses) : null };
 }

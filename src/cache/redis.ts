@@ -1,7 +1,8 @@
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
-import { BaseCache, type CacheOptions, cacheSettings } from './base.js';
+import { BaseCache, type CacheOptions, cacheSettings, statsOf } from './base.js';
 import type { Stored } from './codec.js';
 import { mapRedisError } from './errors.js';
+import type { CacheStats } from './types.js';
 
 /** Options of `RedisCache.connect`: where Redis is, and the cache's namespace and timeouts. */
 export interface RedisCacheOptions extends CacheOptions {
@@ -111,6 +112,27 @@ export class RedisCache extends BaseCache {
       c instanceof Cluster ? c.nodes('master')[0]!.info('server') : c.info('server'),
     );
     return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
+  }
+
+  /**
+   * The server's keyspace hits and misses (INFO stats), summed over a cluster's masters: every
+   * client of the server since it started, not this process alone.
+   *
+   * @example
+   * ```ts
+   * const { hitRatio } = await cache.stats();
+   * ```
+   */
+  override async stats(): Promise<CacheStats> {
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    let hits = 0;
+    let misses = 0;
+    for (const node of nodes) {
+      const info = await this.#run(() => node.info('stats'));
+      hits += Number(/keyspace_hits:(\d+)/.exec(info)?.[1] ?? 0);
+      misses += Number(/keyspace_misses:(\d+)/.exec(info)?.[1] ?? 0);
+    }
+    return statsOf(this.engine, 'server', hits, misses);
   }
 
   // Values are read as bytes (the *Buffer commands): ioredis's own UTF-8 decoding would turn a

@@ -37,6 +37,32 @@ export interface ListEndOptions {
 }
 
 /**
+ * A cache's hit and miss counts, from `storage.cache.stats()`.
+ *
+ * @example
+ * ```ts
+ * const { hitRatio, scope } = await storage.cache.stats();
+ * console.log(`hit ratio ${hitRatio === null ? '—' : (hitRatio * 100).toFixed(1)}% (${scope})`);
+ * ```
+ */
+export interface CacheStats {
+  /** The engine: `redis`, `redis-cluster` or `memory`. */
+  engine: 'redis' | 'redis-cluster' | 'memory';
+  /**
+   * Whose lookups: `server` — Redis's own counters (INFO keyspace_hits / keyspace_misses: every
+   * client of the server, every master of a cluster, since it started or CONFIG RESETSTAT);
+   * `process` — this cache's lookups (get, getMany, getHash, getOrSet) since it opened.
+   */
+  scope: 'server' | 'process';
+  /** Lookups that found the key. */
+  hits: number;
+  /** Lookups that did not. */
+  misses: number;
+  /** hits ÷ (hits + misses); null before the first lookup. */
+  hitRatio: number | null;
+}
+
+/**
  * Every cache operation of the platform's contract, on every engine, with Redis's semantics.
  * A missing key reads as `undefined`; a stored `null` reads as `null`. Keys are 1–1,024 characters,
  * kept under the cache's prefix; values are stored as JSON (docs/CACHE.md), Date, BigInt, Map, Set
@@ -259,6 +285,16 @@ export interface CacheRepository {
    * ```
    */
   getOrSet<T>(key: string, loader: () => Promise<T> | T, options?: TtlOptions): Promise<T>;
+  /**
+   * Hits, misses and the hit ratio: Redis's own counters from INFO, or the in-memory cache's lookups
+   * since it opened (see CacheStats.scope).
+   *
+   * @example
+   * ```ts
+   * const { hits, misses, hitRatio } = await storage.cache.stats();
+   * ```
+   */
+  stats(): Promise<CacheStats>;
   /**
    * Closes the cache: Redis's connection quits; the in-memory cache drops every entry.
    *

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CATEGORY_TYPES, type CategoryType } from '../domain/enums.js';
 import { StorageError } from '../domain/errors.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { demoCommand } from './commands/demo.js';
@@ -7,6 +8,7 @@ import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { refreshViewsCommand } from './commands/refresh-views.js';
 import { statsCommand } from './commands/stats.js';
+import { trendsCommand } from './commands/trends.js';
 import { verifyCommand } from './commands/verify.js';
 import { errorColor, output, parseDays } from './output.js';
 
@@ -83,7 +85,9 @@ program
 
 program
   .command('verify')
-  .description('health check: PostgreSQL, schema, vector store, cache; exit code 1 if any fails')
+  .description(
+    'health check: PostgreSQL, schema, vector store, cache (--json: with server and extension versions); exit code 1 if any fails',
+  )
   .option('--timeout <seconds>', 'per-check timeout', wholeNumber(1, 600), 5)
   .action(action((opts: { timeout: number }) => verifyCommand(out(), opts)));
 
@@ -115,16 +119,36 @@ program
 
 program
   .command('stats')
-  .description('row counts, items per source and day, top trends, cache and vector counts')
+  .description(
+    'row counts, items per source and day, top trends, connection pool, cache hit ratio, vector counts',
+  )
   .option('--days <n>', 'days of items per source and day', wholeNumber(1, 3650), 14)
   .action(action((opts: { days: number }) => statsCommand(out(), opts)));
 
 program
+  .command('trends')
+  .description('top trends by rank, each with its daily score as a sparkline and its change')
+  .option('--limit <n>', 'how many trends', wholeNumber(1, 1000), 10)
+  .option('--days <n>', 'days of history, today included', wholeNumber(2, 365), 14)
+  .addOption(new Option('--category <name>', 'only this category').choices(CATEGORY_TYPES))
+  .action(
+    action((opts: { limit: number; days: number; category?: CategoryType }) => trendsCommand(out(), opts)),
+  );
+
+program
   .command('cleanup')
-  .description('delete items collected before a cutoff, with their links, vectors and cache entries')
+  .description(
+    'delete items collected before a cutoff, with their links, vectors and cache entries; downsample old trend history',
+  )
   .requiredOption('--older-than <duration>', 'e.g. 30d or 48h', duration)
-  .option('--dry-run', 'count what would be deleted')
-  .action(action((opts: { olderThan: number; dryRun?: boolean }) => cleanupCommand(out(), opts)));
+  .option('--dry-run', 'count what would be deleted or merged')
+  .option('--hourly-after <days>', 'trend snapshots older than this become hourly', wholeNumber(0, 36_500), 7)
+  .option('--daily-after <days>', 'trend snapshots older than this become daily', wholeNumber(0, 36_500), 30)
+  .action(
+    action((opts: { olderThan: number; dryRun?: boolean; hourlyAfter: number; dailyAfter: number }) =>
+      cleanupCommand(out(), opts),
+    ),
+  );
 
 program
   .command('refresh-views')

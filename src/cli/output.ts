@@ -36,14 +36,37 @@ export function output(json: boolean): Out {
 
 export const ok = (text: string) => `${color.green('✔')} ${text}`;
 export const fail = (text: string) => `${color.red('✖')} ${text}`;
+/** `+1.25`, `-0.50`, `0.00`: a change, with its sign. */
+export const signed = (n: number) => (n > 0 ? `+${n.toFixed(2)}` : n.toFixed(2));
 export const heading = (text: string) => color.bold(color.cyan(`\n== ${text}`));
 
-/** A plain text table: columns padded to their widest cell. */
-export function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
+/**
+ * Text from the store as one terminal line: control characters (escape sequences, newlines,
+ * tabs) shown as JSON escapes, so a stored title cannot move the cursor, recolour the terminal or
+ * break a table.
+ */
+export const printable = (text: string) =>
+  text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => JSON.stringify(c).slice(1, -1));
+
+/**
+ * A plain text table: columns padded to their widest cell. Every cell is made printable, then
+ * `style` may colour it (colour codes take no room).
+ */
+export function table(
+  headers: string[],
+  rows: (string | number)[][],
+  style?: (text: string, column: number) => string,
+): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => printable(String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [color.bold(fmt(cells[0]!)), ...cells.slice(1).map(fmt)].join('\n');
+  const fmt = (r: string[], styled: boolean) =>
+    r
+      .map((c, i) => {
+        const text = i === r.length - 1 ? c : c.padEnd(widths[i]!);
+        return styled && style ? style(text, i) : text;
+      })
+      .join('  ');
+  return [color.bold(fmt(cells[0]!, false)), ...cells.slice(1).map((r) => fmt(r, true))].join('\n');
 }
 
 /** `30d`, `12h`, `30` (days) → whole days, at most 100 years; anything else is an error for the user. */

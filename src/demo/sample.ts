@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { CategoryType, SourceType, TrendState } from '../domain/enums.js';
 import type { ProcessedItemInput, TopicInput, TrendInput } from '../domain/models.js';
+import type { TrendHistoryInput } from '../repositories/trend-history.js';
 
 interface Theme {
   category: CategoryType;
@@ -177,9 +178,66 @@ export interface Sample {
   items: (ProcessedItemInput & { theme: number })[];
   topics: TopicInput[];
   trends: TrendInput[];
+  /** Hourly points over the 14 days before the anchor hour, ending where each trend stands now. */
+  history: TrendHistoryInput[];
 }
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/**
+ * A trend's score `daysAgo` days back, as a share of its score now, shaped by its state: viral
+ * trends shot up, emerging ones are starting to, sustained ones hold a plateau, declining ones
+ * peaked days ago and dead ones long ago.
+ */
+function shape(state: TrendState, daysAgo: number): number {
+  const d = daysAgo;
+  switch (state) {
+    case 'viral':
+      return 0.08 + 0.92 * Math.exp(-d / 2);
+    case 'emerging':
+      return 0.25 + 0.75 * Math.max(0, 1 - d / 4);
+    case 'sustained':
+      return Math.min(1, 0.35 + (14 - d) / 5) * (0.96 + 0.04 * Math.sin(d * 2));
+    case 'declining':
+      return d > 5 ? 0.4 + 1.4 * ((14 - d) / 9) ** 2 : 1 + 0.8 * (d / 5);
+    case 'dead':
+      return d > 10 ? 0.6 + 2.4 * ((14 - d) / 4) : 1 + 2 * (d / 10) ** 2;
+  }
+}
+
+/** The state a trend was in `daysAgo` days back, on its way to the state it is in now. */
+function stateThen(state: TrendState, daysAgo: number): TrendState {
+  if (daysAgo < 1) return state;
+  if (state === 'viral') return daysAgo > 3 ? 'emerging' : 'viral';
+  if (state === 'declining') return daysAgo > 8 ? 'emerging' : daysAgo > 3 ? 'viral' : 'declining';
+  if (state === 'dead') return daysAgo > 11 ? 'viral' : daysAgo > 5 ? 'declining' : 'dead';
+  if (state === 'sustained') return daysAgo > 10 ? 'emerging' : 'sustained';
+  return state;
+}
+
+function sampleHistory(trends: TrendInput[], anchor: number, rnd: () => number): TrendHistoryInput[] {
+  const points: TrendHistoryInput[] = [];
+  for (const t of trends) {
+    const state = t.state ?? 'emerging';
+    for (let at = anchor - 14 * DAY; at < anchor; at += HOUR) {
+      const daysAgo = (anchor - at) / DAY;
+      const noise = 1 + (rnd() - 0.5) * 0.08;
+      const score = Math.round(t.score * shape(state, daysAgo) * noise * 100) / 100;
+      const slope = (shape(state, daysAgo - 1 / 24) - shape(state, daysAgo)) * t.score * 24;
+      points.push({
+        trendId: t.id!,
+        at: new Date(at),
+        rank: t.rank,
+        score,
+        velocity: Math.round(Math.max(0, slope) * 100) / 100,
+        state: stateThen(state, daysAgo),
+        itemCount: Math.round((t.itemCount ?? 0) * Math.min(1, (14 - daysAgo) / 14 + 0.05)),
+      });
+    }
+  }
+  return points;
+}
 
 export function sample(count = 5000, now = Date.now()): Sample {
   const rnd = mulberry32(20261129);
@@ -269,5 +327,5 @@ export function sample(count = 5000, now = Date.now()): Sample {
       metadata: { demo: true },
     };
   });
-  return { items, topics, trends };
+  return { items, topics, trends, history: sampleHistory(trends, anchor, rnd) };
 }

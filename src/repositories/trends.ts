@@ -15,6 +15,19 @@ import type { Executor } from '../sql/executor.js';
 import { newestMatches, pageSql, windowSize } from '../sql/full-text.js';
 import { Params, tsQuery, withTextQuery } from '../sql/params.js';
 import { TREND_COLUMNS, type TrendRow, toTrend } from './mapping.js';
+import {
+  type CompactHistoryOptions,
+  type CompactHistoryReport,
+  compactHistory,
+  type HistoryOptions,
+  history,
+  importHistory,
+  type MoversOptions,
+  movers,
+  type TrendHistoryInput,
+  type TrendHistoryPoint,
+  type TrendMove,
+} from './trend-history.js';
 import { type Columns, cast, deleteById, updateById, upsertById } from './writes.js';
 
 const COLUMNS: Columns<keyof Omit<TrendInput, 'id' | 'embedding'>> = {
@@ -215,6 +228,64 @@ export class TrendRepository {
       [category ?? null, from, limit],
     );
     return rows.map(toTrend);
+  }
+
+  /**
+   * The trend's trajectory, one point per UTC hour or day in which it changed: the last rank,
+   * score, velocity, state and item count recorded in the bucket, and its highest score. Every
+   * writer's changes are recorded (a database trigger), plain SQL included. Oldest first; buckets
+   * without a change are absent; an unknown id has no history ([]).
+   *
+   * @example
+   * ```ts
+   * const week = await storage.trends.history(trendId, { from: new Date(Date.now() - 7 * 86_400_000), bucket: 'day' });
+   * ```
+   */
+  async history(id: string, options: HistoryOptions = {}): Promise<TrendHistoryPoint[]> {
+    return history(this.db, id, options);
+  }
+
+  /**
+   * The trends whose score (or rank) changed most since `since`: the trend now, compared with its
+   * last snapshot before the window (or its first one, for a trend recorded only later). Only
+   * trends that moved in `direction` are listed, the biggest move first.
+   *
+   * @example
+   * ```ts
+   * const risers = await storage.trends.movers({ since: new Date(Date.now() - 86_400_000), limit: 5 });
+   * ```
+   */
+  async movers(options: MoversOptions = {}): Promise<TrendMove[]> {
+    return movers(this.db, options);
+  }
+
+  /**
+   * Writes recorded states of trends into their history (backfills, imports from elsewhere):
+   * all or nothing. Points at the same trend and time merge as the trigger's do (last values,
+   * highest score). Returns how many points were given; a trendId with no trend is an
+   * IntegrityError.
+   *
+   * @example
+   * ```ts
+   * await storage.trends.importHistory([{ trendId, at: new Date('2026-11-01T10:00:00Z'), rank: 3, score: 7.5, state: 'viral' }]);
+   * ```
+   */
+  async importHistory(points: readonly TrendHistoryInput[]): Promise<number> {
+    return importHistory(this.db, points);
+  }
+
+  /**
+   * Downsamples old history, keeping what `history` reads: snapshots older than `hourlyAfterDays`
+   * become one per UTC hour, older than `dailyAfterDays` one per day, each keeping the last values
+   * and the highest score of its bucket. Re-runnable; `trend-storage cleanup` runs it.
+   *
+   * @example
+   * ```ts
+   * const { hourly, daily } = await storage.trends.compactHistory({ hourlyAfterDays: 7, dailyAfterDays: 30 });
+   * ```
+   */
+  async compactHistory(options: CompactHistoryOptions = {}): Promise<CompactHistoryReport> {
+    return compactHistory(this.db, options);
   }
 
   /** The filter's conditions joined by AND ('' for none), and the tsquery when `q` is given. */

@@ -64,10 +64,45 @@ export interface Executor {
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R>;
 }
 
+/**
+ * The connections of a store's database at one moment, from `storage.db.poolStats()`. The embedded
+ * engine has one connection, which callers take in turn: its `pending` is the queue waiting for it.
+ *
+ * @example
+ * ```ts
+ * const { used, max, pending } = storage.db.poolStats();
+ * if (pending > 0) console.warn(`${used}/${max} connections busy, ${pending} callers waiting`);
+ * ```
+ */
+export interface PoolStats {
+  /** `pglite` for the embedded engine, `postgres` for a server. */
+  engine: 'pglite' | 'postgres';
+  /** The most connections the pool opens (POSTGRES_POOL_MAX); 1 on the embedded engine. */
+  max: number;
+  /** Connections open now (idle + used); 0 once closed. */
+  total: number;
+  /** Open connections no caller holds. */
+  idle: number;
+  /** Connections running a statement or held by a transaction. */
+  used: number;
+  /** Callers waiting for a connection: the pool's wait queue, or the embedded engine's queue. */
+  pending: number;
+}
+
 /** An Executor that owns its connection(s): `storage.db`. */
 export interface Database extends Executor {
   /** Where it points, with any password masked. */
   readonly target: string;
+  /**
+   * How many connections are open, idle, in use, and how many callers wait for one; read from the
+   * pool without a round trip.
+   *
+   * @example
+   * ```ts
+   * console.log(storage.db.poolStats()); // { engine: 'postgres', max: 20, total: 12, idle: 9, used: 3, pending: 0 }
+   * ```
+   */
+  poolStats(): PoolStats;
   /**
    * Closes the pool or the embedded engine (releasing its data directory). `storage.close()` calls
    * it after closing the cache: prefer that.
@@ -78,6 +113,31 @@ export interface Database extends Executor {
    * ```
    */
   close(): Promise<void>;
+}
+
+/** One statement as an adapter ran it: what the query log and statement span events are made of. */
+export interface StatementEvent {
+  /** The statement text as sent to the driver. */
+  text: string;
+  /** The bind values as given, unredacted: whoever receives this redacts. */
+  params: readonly unknown[] | undefined;
+  durationMs: number;
+  /** Rows returned, or affected by a write; null when it failed. */
+  rowCount: number | null;
+  /** The error as the caller gets it (mapped to a StorageError kind). */
+  error: StorageError | undefined;
+}
+
+/** Called by an adapter after every statement it sends, when the store has a query log or statement text on. */
+export type StatementHook = (event: StatementEvent) => void;
+
+/** Rows a driver result stands for: affected rows of a write, else rows returned; summed over a script. */
+export function rowCountOf(result: unknown): number {
+  if (Array.isArray(result)) return result.reduce((n: number, r: unknown) => n + rowCountOf(r), 0);
+  const r = result as { rows?: unknown[]; rowCount?: number | null; affectedRows?: number };
+  const rows = r.rows?.length ?? 0;
+  // A SELECT reports its rows; an INSERT/UPDATE/DELETE without RETURNING reports what it touched.
+  return Math.max(rows, r.rowCount ?? 0, r.affectedRows ?? 0);
 }
 
 /** SQLSTATEs PostgreSQL asks the client to retry: serialization_failure, deadlock_detected. */

@@ -12,7 +12,10 @@ import {
   type Executor,
   isRetryable,
   MAX_ATTEMPTS,
+  type PoolStats,
   type Row,
+  rowCountOf,
+  type StatementHook,
 } from './executor.js';
 import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
 
@@ -37,11 +40,22 @@ class ClientExecutor implements Executor {
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
+    const hook = this.owner.onStatement;
+    const started = hook ? performance.now() : 0;
     try {
       const result = await this.client.query<T>(text, params as unknown[] | undefined);
+      hook?.({
+        text,
+        params,
+        durationMs: performance.now() - started,
+        rowCount: rowCountOf(result),
+        error: undefined,
+      });
       return result.rows;
     } catch (err) {
-      throw mapDriverError(err);
+      const mapped = mapDriverError(err);
+      hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
+      throw mapped;
     }
   }
 
@@ -51,13 +65,29 @@ class ClientExecutor implements Executor {
 
   async copyIn({ table, columns }: CopyTarget, data: Uint8Array): Promise<void> {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
+    const text = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`;
+    const hook = this.owner.onStatement;
+    const started = hook ? performance.now() : 0;
     try {
-      const sink = this.client.query(
-        copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`),
-      );
+      const sink = this.client.query(copyFrom(text));
       await pipeline(Readable.from([data]), sink);
+      hook?.({
+        text,
+        params: undefined,
+        durationMs: performance.now() - started,
+        rowCount: sink.rowCount,
+        error: undefined,
+      });
     } catch (err) {
-      throw mapDriverError(err);
+      const mapped = mapDriverError(err);
+      hook?.({
+        text,
+        params: undefined,
+        durationMs: performance.now() - started,
+        rowCount: null,
+        error: mapped,
+      });
+      throw mapped;
     }
   }
 
@@ -81,8 +111,15 @@ export class PgDatabase implements Database {
     readonly pool: pg.Pool,
     target: string,
     private readonly options: PgOptions,
+    /** Told of every statement sent, when the store logs queries or traces statement text. */
+    readonly onStatement: StatementHook | undefined,
   ) {
     this.target = target;
+  }
+
+  poolStats(): PoolStats {
+    const { totalCount: total, idleCount: idle, waitingCount: pending } = this.pool;
+    return { engine: 'postgres', max: this.options.poolMax, total, idle, used: total - idle, pending };
   }
 
   /** A pool that had no free connection in time says so, instead of pg's bare "timeout exceeded". */
@@ -100,7 +137,7 @@ export class PgDatabase implements Database {
     return mapDriverError(err, context);
   }
 
-  static async open(options: PgOptions): Promise<PgDatabase> {
+  static async open(options: PgOptions, hooks: { onStatement?: StatementHook } = {}): Promise<PgDatabase> {
     const target = `postgres://${options.user}@${options.host}:${options.port}/${options.database}`;
     const pool = new pg.Pool({
       host: options.host,
@@ -120,7 +157,7 @@ export class PgDatabase implements Database {
     // An idle client whose server went away emits 'error' on the pool; the pool drops it.
     // Without a listener Node would crash the process.
     pool.on('error', () => undefined);
-    const db = new PgDatabase(pool, target, options);
+    const db = new PgDatabase(pool, target, options, hooks.onStatement);
     try {
       await pool.query('SELECT 1');
     } catch (err) {
@@ -134,12 +171,23 @@ export class PgDatabase implements Database {
     const scope = activeScope(this);
     if (scope) return scope.executor.query<T>(text, params);
     let stale = 0;
+    const hook = this.onStatement;
     for (let attempt = 1; ; attempt++) {
+      // Each attempt is a statement of its own in the log: a retried deadlock shows twice.
+      const started = hook ? performance.now() : 0;
       try {
         const result = await this.pool.query<T>(text, params as unknown[] | undefined);
+        hook?.({
+          text,
+          params,
+          durationMs: performance.now() - started,
+          rowCount: rowCountOf(result),
+          error: undefined,
+        });
         return result.rows;
       } catch (err) {
         const mapped = this.#mapError(err);
+        hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
         // A single statement that lost a deadlock was rolled back whole: running it again is safe.
         if (attempt < MAX_ATTEMPTS && isRetryable(mapped) && !TX_STATEMENT.test(text)) {
           await backoff(attempt);

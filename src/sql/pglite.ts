@@ -12,7 +12,10 @@ import {
   type Executor,
   isRetryable,
   MAX_ATTEMPTS,
+  type PoolStats,
   type Row,
+  rowCountOf,
+  type StatementHook,
 } from './executor.js';
 import { activeScope, inNewScope, savepoint } from './tx-scope.js';
 
@@ -24,6 +27,8 @@ export interface PGliteOptions {
   dataDir?: string | null;
   /** Added to PLATFORM_EXTENSIONS, which every embedded database has. */
   extensions?: Extensions;
+  /** Told of every statement sent, when the store logs queries or traces statement text. */
+  onStatement?: StatementHook;
 }
 
 /**
@@ -89,12 +94,25 @@ export class PGliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   readonly target: string;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Callers queued for the connection, and whether one holds it: the pool figures of one connection. */
+  #waiting = 0;
+  #busy = false;
+  readonly #release = () => {
+    this.#busy = false;
+  };
 
   private constructor(
     readonly pg: PGlite,
     dataDir: string | null,
+    readonly onStatement: StatementHook | undefined,
   ) {
     this.target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
+  }
+
+  poolStats(): PoolStats {
+    const open = this.pg.closed ? 0 : 1;
+    const used = this.#busy && open ? 1 : 0;
+    return { engine: 'pglite', max: 1, total: open, idle: open - used, used, pending: this.#waiting };
   }
 
   #unlock: (() => void) | undefined;
@@ -113,7 +131,7 @@ export class PGliteDatabase implements Database {
       // limit is what bounds that scan: at 256 kB a 1% metadata filter over 50k vectors took
       // ~4.5 ms instead of ~15–20 ms, and bulk loads were no slower.
       await pg.exec(`SET gin_pending_list_limit = '256kB'`);
-      const db = new PGliteDatabase(pg, dataDir);
+      const db = new PGliteDatabase(pg, dataDir, options.onStatement);
       db.#unlock = unlock;
       return db;
     } catch (err) {
@@ -125,47 +143,103 @@ export class PGliteDatabase implements Database {
   /** Runs `fn` when the connection is free (or at once, inside this context's transaction). */
   #exclusive<R>(fn: () => Promise<R>): Promise<R> {
     if (activeScope(this)) return fn();
-    const run = this.#tail.then(fn);
-    this.#tail = run.catch(() => undefined);
+    this.#waiting++;
+    const run = this.#tail.then(() => {
+      this.#waiting--;
+      this.#busy = true;
+      return fn();
+    });
+    this.#tail = run.then(this.#release, this.#release);
     return run;
   }
 
-  async #query<T extends Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+  /** When a statement's duration starts, if anyone is told of it: the call, not the connection's turn. */
+  #clock(): number {
+    return this.onStatement ? performance.now() : 0;
+  }
+
+  async #query<T extends Row>(
+    text: string,
+    params?: readonly unknown[],
+    started = this.#clock(),
+  ): Promise<T[]> {
+    const hook = this.onStatement;
     try {
       const result = await this.pg.query<T>(text, params as unknown[] | undefined);
+      hook?.({
+        text,
+        params,
+        durationMs: performance.now() - started,
+        rowCount: rowCountOf(result),
+        error: undefined,
+      });
       return result.rows;
     } catch (err) {
-      throw mapDriverError(err);
+      const mapped = mapDriverError(err);
+      hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
+      throw mapped;
     }
   }
 
+  // Timed from the call, as a pool's query is: the wait in the queue for the one connection is
+  // part of what the caller waited for (the log's durationMs, the statement events).
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
-    return this.#exclusive(() => this.#query<T>(text, params));
+    const started = this.#clock();
+    return this.#exclusive(() => this.#query<T>(text, params, started));
   }
 
   exec(script: string): Promise<void> {
+    const started = this.#clock();
     return this.#exclusive(async () => {
+      const hook = this.onStatement;
       try {
-        await this.pg.exec(script);
+        const results = await this.pg.exec(script);
+        hook?.({
+          text: script,
+          params: undefined,
+          durationMs: performance.now() - started,
+          rowCount: rowCountOf(results),
+          error: undefined,
+        });
       } catch (err) {
-        throw mapDriverError(err);
+        const mapped = mapDriverError(err);
+        hook?.({
+          text: script,
+          params: undefined,
+          durationMs: performance.now() - started,
+          rowCount: null,
+          error: mapped,
+        });
+        throw mapped;
       }
     });
   }
 
   copyIn({ table, columns }: CopyTarget, data: Uint8Array): Promise<void> {
     // PGlite reads COPY input from a blob it mounts at /dev/blob.
+    const started = this.#clock();
     return this.#exclusive(async () => {
+      const text = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
+      const hook = this.onStatement;
       try {
-        await this.pg.query(
-          `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`,
-          [],
-          {
-            blob: new Blob([data]),
-          },
-        );
+        const result = await this.pg.query(text, [], { blob: new Blob([data]) });
+        hook?.({
+          text,
+          params: undefined,
+          durationMs: performance.now() - started,
+          rowCount: rowCountOf(result),
+          error: undefined,
+        });
       } catch (err) {
-        throw mapDriverError(err);
+        const mapped = mapDriverError(err);
+        hook?.({
+          text,
+          params: undefined,
+          durationMs: performance.now() - started,
+          rowCount: null,
+          error: mapped,
+        });
+        throw mapped;
       }
     });
   }

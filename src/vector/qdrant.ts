@@ -92,6 +92,11 @@ export class QdrantVectorRepository implements VectorRepository {
     }
   }
 
+  /** The server's version, for health checks. */
+  async serverVersion(): Promise<string> {
+    return (await this.#call('version', (c) => c.versionInfo())).version;
+  }
+
   ensureCollection(): Promise<void> {
     this.#ready ??= this.#create().catch((err: unknown) => {
       this.#ready = undefined;

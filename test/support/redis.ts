@@ -40,9 +40,12 @@ export function redisEngine(url = REDIS_URL!): CacheEngine {
 
 /**
  * A redis-server of the caller's own on a free loopback port, for tests that must never run
- * against the shared one (an empty prefix is the whole database).
+ * against the shared one (an empty prefix is the whole database). With `password`, the server
+ * requires it (requirepass) and the URL carries it.
  */
-export async function startPrivateRedis(): Promise<{ url: string; stop(): void }> {
+export async function startPrivateRedis(
+  options: { password?: string } = {},
+): Promise<{ url: string; stop(): void }> {
   const port = await new Promise<number>((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number };
@@ -52,10 +55,21 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): void }
   });
   const proc = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...(options.password ? ['--requirepass', options.password] : []),
+    ],
     { stdio: 'ignore' },
   );
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
   const ping = async () => {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on('error', () => undefined);

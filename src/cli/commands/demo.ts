@@ -4,8 +4,9 @@ import { demoId, sample } from '../../demo/sample.js';
 import { StorageError } from '../../domain/errors.js';
 import { createStorage, type Storage } from '../../storage.js';
 import type { VectorRepository } from '../../vector/types.js';
-import { color, heading, type Out, table } from '../output.js';
+import { color, heading, type Out, printable, signed, table } from '../output.js';
 import { progress } from '../progress.js';
+import { renderTrendLines, trendLines } from './trends.js';
 
 const DIMS = 384;
 const ITEM_VECTORS = 'demo_item_embeddings';
@@ -90,6 +91,8 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items: numb
       linked += await storage.topics.addItems(topic.id!, ids);
     }
     for (const trend of data.trends) await storage.trends.save(trend);
+    // 14 days of hourly history, so the first run already draws curves.
+    await storage.trends.importHistory(data.history);
     await storage.views.refreshViews();
     out.line(
       `items: ${inserted} inserted, ${updated} refreshed, ${unchanged} unchanged; ${linked} new topic links`,
@@ -182,6 +185,16 @@ export async function demoCommand(out: Out, opts: { reset?: boolean; items: numb
         top.map((t) => [t.rank, t.score, t.velocity, t.title]),
       ),
     );
+
+    out.line(heading('Trend history: daily score over the last 14 days'));
+    const lines = await trendLines(storage, { limit: data.trends.length, days: 14 });
+    out.line(renderTrendLines(lines));
+    const [riser] = await storage.trends.movers({ since: new Date(Date.now() - 3 * 86_400_000), limit: 1 });
+    if (riser) out.line(`rose most in 3 days: "${printable(riser.trend.title)}" (${signed(riser.change)})`);
+    report.history = {
+      points: data.history.length,
+      trends: lines.map((l) => ({ title: l.trend.title, change: l.change })),
+    };
 
     out.line(heading('Full-text search: "trending models benchmark"'));
     const found = await storage.items.search({ q: 'trending models benchmark', limit: 5 });
