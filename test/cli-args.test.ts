@@ -125,3 +125,37 @@ test('cleanup that cannot finish exits 1 and says how far it got; run again, it 
   expect(done.code, done.stderr).toBe(0);
   expect(JSON.parse(done.stdout)).toMatchObject({ items: 12, vectors: 12 });
 });
+
+test('stored text reaches the terminal printable: a title with escape sequences, newlines and tabs stays on its row', async () => {
+  const env = embeddedEnv();
+  const dataDir = env.TREND_DATA_DIR!;
+  mkdirSync(dataDir, { recursive: true });
+  const storage = await createStorage({ dataDir, redis: false, env: {} });
+  const title = 'Evil\u001b[31mRED\u001b[0m\nsecond line\ttab';
+  try {
+    const topicId = await storage.topics.save({ title: 't', summary: '', category: 'Science' });
+    const id = await storage.trends.save({
+      topicId,
+      rank: 1,
+      title,
+      summary: '',
+      category: 'Science',
+      score: 2,
+    });
+    await storage.trends.update(id, { score: 5 }); // a mover in stats
+  } finally {
+    await storage.close();
+  }
+  for (const args of [['trends'], ['stats']]) {
+    const r = await run(args, { ...env, FORCE_COLOR: '0' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout, args[0]).not.toContain('\u001b');
+    expect(r.stdout, args[0]).not.toContain('\t');
+    const rows = r.stdout.split('\n').filter((l) => l.includes('Evil'));
+    expect(rows.length, args[0]).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toContain('Evil\\u001b[31mRED\\u001b[0m\\nsecond line\\ttab');
+  }
+  // JSON keeps the text as stored.
+  const json = JSON.parse((await run(['--json', 'trends'], env)).stdout);
+  expect(json.trends[0].title).toBe(title);
+});
