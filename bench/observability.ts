@@ -92,6 +92,10 @@ function sdkSwitch() {
       trace.disable();
       metrics.disable();
       context.disable();
+      // Disabling leaves the API's registry object behind, which an application that never
+      // registered an SDK does not have: without this the no-SDK rounds after the first SDK round
+      // would measure a different path from the one every SDK-less user takes.
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')];
     },
   };
 }

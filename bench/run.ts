@@ -97,36 +97,51 @@ console.log(
   `trend-storage benchmarks (${machine.mode}): ${machine.cpus} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
 );
 
-if (process.argv.includes('--observability')) {
-  // Instrumentation overhead on its own: small data (it measures the wrapper, not the query), many calls.
-  const sizes = quick
-    ? { items: 2_000, trends: 500, topics: 100, readOps: 100, cacheOps: 2_000, runs: 3 }
-    : { items: 20_000, trends: 5_000, topics: 500, readOps: 3_000, cacheOps: 50_000, runs: 5 };
-  const result = await observability(sizes, { ...machine, mode: quick ? 'quick' : 'full' });
-  printObservability(result);
-  const file = quick ? 'observability-smoke.json' : 'observability.json';
+/**
+ * A section measured on its own: `measure` at the quick or full sizes, printed, saved to
+ * `<name>.json` (`<name>-smoke.json` with --quick), and the page re-rendered after a full run.
+ */
+async function section<S, R extends { seconds: number }>(
+  name: string,
+  sizes: { quick: S; full: S },
+  measure: (sizes: S, machine: Record<string, unknown>) => Promise<R>,
+  print: (result: R) => void,
+): Promise<never> {
+  const result = await measure(quick ? sizes.quick : sizes.full, machine);
+  print(result);
+  const file = quick ? `${name}-smoke.json` : `${name}.json`;
   saveJson(file, result);
   const written = !quick && existsSync(new URL('latest.json', RESULTS)) ? await writeBenchmarksPage() : [];
   console.log(
-    `\nobservability done in ${result.seconds.toFixed(0)} s → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
+    `\n${name} done in ${result.seconds.toFixed(0)} s → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
   );
   process.exit(0);
 }
 
+if (process.argv.includes('--observability')) {
+  // Instrumentation overhead on its own: small data (it measures the wrapper, not the query), many calls.
+  await section(
+    'observability',
+    {
+      quick: { items: 2_000, trends: 500, topics: 100, readOps: 100, cacheOps: 2_000, runs: 3 },
+      full: { items: 20_000, trends: 5_000, topics: 500, readOps: 3_000, cacheOps: 50_000, runs: 5 },
+    },
+    observability,
+    printObservability,
+  );
+}
+
 if (process.argv.includes('--history')) {
   // Trend history (#15) on its own: the snapshot trigger's cost and history/movers latency.
-  const sizes = quick
-    ? { trends: 100, hours: 72, updates: 300, runs: 3, queries: 60 }
-    : { trends: 1_000, hours: 720, updates: 3_000, runs: 5, queries: 600 };
-  const result = await historyBench(sizes, machine);
-  printHistory(result);
-  const file = quick ? 'history-smoke.json' : 'history.json';
-  saveJson(file, result);
-  const written = !quick && existsSync(new URL('latest.json', RESULTS)) ? await writeBenchmarksPage() : [];
-  console.log(
-    `\nhistory done in ${result.seconds.toFixed(0)} s → bench/results/${file}${written.length ? `, ${written.join(', ')}` : ''}`,
+  await section(
+    'history',
+    {
+      quick: { trends: 100, hours: 72, updates: 300, runs: 3, queries: 60 },
+      full: { trends: 1_000, hours: 720, updates: 3_000, runs: 5, queries: 600 },
+    },
+    historyBench,
+    printHistory,
   );
-  process.exit(0);
 }
 
 if (process.argv.includes('--scale')) {

@@ -231,30 +231,38 @@ function sslFromMode(mode: string | undefined): PgOptions['ssl'] {
 }
 
 /** Parses a postgres:// URL without ever echoing it (it may hold a password). */
-function fromUrl(url: string): Partial<PgOptions> {
+function fromUrl(url: string, field: string): Partial<PgOptions> {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new ValidationError('databaseUrl', 'must be a valid postgres:// URL');
+    throw new ValidationError(field, 'must be a valid postgres:// URL');
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new ValidationError('databaseUrl', 'must start with postgres:// or postgresql://');
+    throw new ValidationError(field, 'must start with postgres:// or postgresql://');
   }
+  // The URL parser keeps a `%` that starts no escape (`pa%zz`); decoding it throws a bare URIError.
+  const decoded = (part: string, name: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch (err) {
+      throw new ValidationError(field, `has a % that is not a %XX escape in its ${name}`, { cause: err });
+    }
+  };
   const params = u.searchParams;
   return {
-    host: decodeURIComponent(u.hostname) || params.get('host') || 'localhost',
+    host: decoded(u.hostname, 'host') || params.get('host') || 'localhost',
     port: u.port ? Number(u.port) : PG_DEFAULTS.port,
-    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || PG_DEFAULTS.database,
-    user: decodeURIComponent(u.username) || PG_DEFAULTS.user,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: decoded(u.pathname.replace(/^\//, ''), 'database name') || PG_DEFAULTS.database,
+    user: decoded(u.username, 'user name') || PG_DEFAULTS.user,
+    password: u.password ? decoded(u.password, 'password') : undefined,
     ssl: sslFromMode(params.get('sslmode') ?? undefined),
     ...(params.get('application_name') ? { applicationName: params.get('application_name')! } : {}),
   };
 }
 
 function fromEnv(env: Record<string, string | undefined>): Partial<PgOptions> | undefined {
-  if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL);
+  if (env.DATABASE_URL) return fromUrl(env.DATABASE_URL, 'DATABASE_URL');
   if (!env.POSTGRES_HOST) return undefined;
   return {
     host: env.POSTGRES_HOST,
@@ -311,7 +319,7 @@ export function resolveConfig(options: StorageOptions = {}): StorageConfig {
   // pool and timeout settings are resolved one by one: options, then POSTGRES_* variables.
   const where =
     options.databaseUrl !== undefined
-      ? fromUrl(options.databaseUrl)
+      ? fromUrl(options.databaseUrl, 'databaseUrl')
       : options.postgres?.host
         ? {}
         : options.dataDir !== undefined

@@ -141,8 +141,31 @@ test('a malformed URL is a ValidationError that does not echo the password', () 
       }
     })();
     expect(err, url).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).field).toBe('databaseUrl');
+    expect((err as ValidationError).field).toBe('DATABASE_URL');
     expect(String((err as Error).message)).not.toContain(SECRET);
+  }
+  // A `%` that starts no escape passes the URL parser; decoding it threw a bare URIError.
+  for (const url of [
+    `postgres://u:${SECRET}%zz@h/db`,
+    `postgres://u%zz:${SECRET}@h/db`,
+    `postgres://u:${SECRET}@h/d%zzb`,
+  ]) {
+    for (const [options, field] of [
+      [{ env: { DATABASE_URL: url } }, 'DATABASE_URL'],
+      [{ databaseUrl: url, env: {} }, 'databaseUrl'],
+    ] as const) {
+      const err = (() => {
+        try {
+          resolveConfig(options);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, url).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).field).toBe(field);
+      expect((err as ValidationError).rule).toMatch(/%XX escape/);
+      expect(String((err as Error).message)).not.toContain(SECRET);
+    }
   }
   expect(() => resolveConfig({ env: { POSTGRES_HOST: 'h', POSTGRES_PORT: '70000' } })).toThrow(
     /POSTGRES_PORT/,

@@ -209,7 +209,11 @@ function historySuite(engine: SqlEngine): void {
       { state: 'viral' as const },
       { itemCount: 5 },
     ];
-    for (const patch of patches) await ctx.trends.update(id, patch);
+    for (const patch of patches) {
+      // PGlite's clock ticks by the millisecond: two changes within one tick share a snapshot.
+      await new Promise((r) => setTimeout(r, 2));
+      await ctx.trends.update(id, patch);
+    }
     expect(await snapshotCount(id)).toBe(1 + patches.length);
   });
 

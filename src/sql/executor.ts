@@ -131,6 +131,34 @@ export interface StatementEvent {
 /** Called by an adapter after every statement it sends, when the store has a query log or statement text on. */
 export type StatementHook = (event: StatementEvent) => void;
 
+/**
+ * `send` one statement and tell `hook` of it: its duration from `started` (the call, which may be
+ * earlier than the send: a queue's wait counts), its row count or its error as the caller gets it.
+ * Driver errors come back through `mapError`. The one place adapters report statements.
+ */
+export async function observeStatement<R>(
+  hook: StatementHook | undefined,
+  statement: { text: string; params: readonly unknown[] | undefined; started: number },
+  send: () => Promise<R>,
+  mapError: (err: unknown) => StorageError,
+  rows: (result: R) => number = rowCountOf,
+): Promise<R> {
+  const { text, params, started } = statement;
+  let result: R;
+  try {
+    result = await send();
+  } catch (err) {
+    const error = mapError(err);
+    hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error });
+    throw error;
+  }
+  hook?.({ text, params, durationMs: performance.now() - started, rowCount: rows(result), error: undefined });
+  return result;
+}
+
+/** When a statement's duration starts, if anyone is told of it (no clock read otherwise). */
+export const clockFor = (hook: StatementHook | undefined): number => (hook ? performance.now() : 0);
+
 /** Rows a driver result stands for: affected rows of a write, else rows returned; summed over a script. */
 export function rowCountOf(result: unknown): number {
   if (Array.isArray(result)) return result.reduce((n: number, r: unknown) => n + rowCountOf(r), 0);

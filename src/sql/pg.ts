@@ -8,13 +8,14 @@ import { mapDriverError } from './errors.js';
 import {
   backoff,
   type CopyTarget,
+  clockFor,
   type Database,
   type Executor,
   isRetryable,
   MAX_ATTEMPTS,
+  observeStatement,
   type PoolStats,
   type Row,
-  rowCountOf,
   type StatementHook,
 } from './executor.js';
 import { activeScope, inNewScope, savepoint, type TxScope } from './tx-scope.js';
@@ -41,22 +42,13 @@ class ClientExecutor implements Executor {
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
     const hook = this.owner.onStatement;
-    const started = hook ? performance.now() : 0;
-    try {
-      const result = await this.client.query<T>(text, params as unknown[] | undefined);
-      hook?.({
-        text,
-        params,
-        durationMs: performance.now() - started,
-        rowCount: rowCountOf(result),
-        error: undefined,
-      });
-      return result.rows;
-    } catch (err) {
-      const mapped = mapDriverError(err);
-      hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
-      throw mapped;
-    }
+    const result = await observeStatement(
+      hook,
+      { text, params, started: clockFor(hook) },
+      () => this.client.query<T>(text, params as unknown[] | undefined),
+      mapDriverError,
+    );
+    return result.rows;
   }
 
   async exec(script: string): Promise<void> {
@@ -67,28 +59,17 @@ class ClientExecutor implements Executor {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
     const text = `COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`;
     const hook = this.owner.onStatement;
-    const started = hook ? performance.now() : 0;
-    try {
-      const sink = this.client.query(copyFrom(text));
-      await pipeline(Readable.from([data]), sink);
-      hook?.({
-        text,
-        params: undefined,
-        durationMs: performance.now() - started,
-        rowCount: sink.rowCount,
-        error: undefined,
-      });
-    } catch (err) {
-      const mapped = mapDriverError(err);
-      hook?.({
-        text,
-        params: undefined,
-        durationMs: performance.now() - started,
-        rowCount: null,
-        error: mapped,
-      });
-      throw mapped;
-    }
+    await observeStatement(
+      hook,
+      { text, params: undefined, started: clockFor(hook) },
+      async () => {
+        const sink = this.client.query(copyFrom(text));
+        await pipeline(Readable.from([data]), sink);
+        return sink;
+      },
+      mapDriverError,
+      (sink) => sink.rowCount,
+    );
   }
 
   transaction<R>(fn: (tx: Executor) => Promise<R>): Promise<R> {
@@ -174,20 +155,16 @@ export class PgDatabase implements Database {
     const hook = this.onStatement;
     for (let attempt = 1; ; attempt++) {
       // Each attempt is a statement of its own in the log: a retried deadlock shows twice.
-      const started = hook ? performance.now() : 0;
       try {
-        const result = await this.pool.query<T>(text, params as unknown[] | undefined);
-        hook?.({
-          text,
-          params,
-          durationMs: performance.now() - started,
-          rowCount: rowCountOf(result),
-          error: undefined,
-        });
+        const result = await observeStatement(
+          hook,
+          { text, params, started: clockFor(hook) },
+          () => this.pool.query<T>(text, params as unknown[] | undefined),
+          (err) => this.#mapError(err),
+        );
         return result.rows;
       } catch (err) {
-        const mapped = this.#mapError(err);
-        hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
+        const mapped = err as StorageError;
         // A single statement that lost a deadlock was rolled back whole: running it again is safe.
         if (attempt < MAX_ATTEMPTS && isRetryable(mapped) && !TX_STATEMENT.test(text)) {
           await backoff(attempt);

@@ -8,13 +8,14 @@ import { mapDriverError } from './errors.js';
 import {
   backoff,
   type CopyTarget,
+  clockFor,
   type Database,
   type Executor,
   isRetryable,
   MAX_ATTEMPTS,
+  observeStatement,
   type PoolStats,
   type Row,
-  rowCountOf,
   type StatementHook,
 } from './executor.js';
 import { activeScope, inNewScope, savepoint } from './tx-scope.js';
@@ -153,94 +154,42 @@ export class PGliteDatabase implements Database {
     return run;
   }
 
-  /** When a statement's duration starts, if anyone is told of it: the call, not the connection's turn. */
-  #clock(): number {
-    return this.onStatement ? performance.now() : 0;
+  /** One statement on the engine, reported from `started` (the call, not the connection's turn). */
+  #send<R>(text: string, params: readonly unknown[] | undefined, started: number, send: () => Promise<R>) {
+    return observeStatement(this.onStatement, { text, params, started }, send, (err) => mapDriverError(err));
   }
 
   async #query<T extends Row>(
     text: string,
     params?: readonly unknown[],
-    started = this.#clock(),
+    started = clockFor(this.onStatement),
   ): Promise<T[]> {
-    const hook = this.onStatement;
-    try {
-      const result = await this.pg.query<T>(text, params as unknown[] | undefined);
-      hook?.({
-        text,
-        params,
-        durationMs: performance.now() - started,
-        rowCount: rowCountOf(result),
-        error: undefined,
-      });
-      return result.rows;
-    } catch (err) {
-      const mapped = mapDriverError(err);
-      hook?.({ text, params, durationMs: performance.now() - started, rowCount: null, error: mapped });
-      throw mapped;
-    }
+    const result = await this.#send(text, params, started, () =>
+      this.pg.query<T>(text, params as unknown[] | undefined),
+    );
+    return result.rows;
   }
 
   // Timed from the call, as a pool's query is: the wait in the queue for the one connection is
   // part of what the caller waited for (the log's durationMs, the statement events).
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
-    const started = this.#clock();
+    const started = clockFor(this.onStatement);
     return this.#exclusive(() => this.#query<T>(text, params, started));
   }
 
   exec(script: string): Promise<void> {
-    const started = this.#clock();
+    const started = clockFor(this.onStatement);
     return this.#exclusive(async () => {
-      const hook = this.onStatement;
-      try {
-        const results = await this.pg.exec(script);
-        hook?.({
-          text: script,
-          params: undefined,
-          durationMs: performance.now() - started,
-          rowCount: rowCountOf(results),
-          error: undefined,
-        });
-      } catch (err) {
-        const mapped = mapDriverError(err);
-        hook?.({
-          text: script,
-          params: undefined,
-          durationMs: performance.now() - started,
-          rowCount: null,
-          error: mapped,
-        });
-        throw mapped;
-      }
+      await this.#send(script, undefined, started, () => this.pg.exec(script));
     });
   }
 
   copyIn({ table, columns }: CopyTarget, data: Uint8Array): Promise<void> {
     // PGlite reads COPY input from a blob it mounts at /dev/blob.
-    const started = this.#clock();
+    const started = clockFor(this.onStatement);
+    const text = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
     return this.#exclusive(async () => {
-      const text = `COPY ${table} (${columns.join(', ')}) FROM '/dev/blob' WITH (FORMAT binary)`;
-      const hook = this.onStatement;
-      try {
-        const result = await this.pg.query(text, [], { blob: new Blob([data]) });
-        hook?.({
-          text,
-          params: undefined,
-          durationMs: performance.now() - started,
-          rowCount: rowCountOf(result),
-          error: undefined,
-        });
-      } catch (err) {
-        const mapped = mapDriverError(err);
-        hook?.({
-          text,
-          params: undefined,
-          durationMs: performance.now() - started,
-          rowCount: null,
-          error: mapped,
-        });
-        throw mapped;
-      }
+      await this.#send(text, undefined, started, () => this.pg.query(text, [], { blob: new Blob([data]) }));
     });
   }
 
