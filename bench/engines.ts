@@ -30,25 +30,41 @@ export async function openPglite(): Promise<BenchDb> {
   };
 }
 
+/** A statement on the server's admin database, on a connection of its own. */
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A fresh database `name` on the server (dropped first if a killed run left it), its URL and how to
+ * drop it; throws when the server cannot be reached.
+ */
+export async function throwawayDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** A fresh database on the server, or null (with the reason printed) when it cannot be reached. */
 export async function openServer(label: string): Promise<BenchDb | null> {
-  const name = `trend_bench_${label}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3000 });
+  let server: Awaited<ReturnType<typeof throwawayDatabase>>;
   try {
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
+    server = await throwawayDatabase(`trend_bench_${label}`);
   } catch (err) {
     console.log(`server benchmarks skipped: ${(err as Error).message}`);
     return null;
-  } finally {
-    await admin.end().catch(() => undefined);
   }
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
   // No statement timeout: a raw COPY of 100,000 rows is one statement of a minute or more.
   const config = resolveConfig({
-    databaseUrl: url.toString(),
+    databaseUrl: server.url,
     postgres: { poolMin: 0, poolMax: 20, statementTimeoutMs: 0 },
   });
   if (config.database.kind !== 'postgres') throw new Error('unreachable');
@@ -61,10 +77,7 @@ export async function openServer(label: string): Promise<BenchDb | null> {
     raw: async (text, params) => (await db.pool.query(text, params)).rows,
     async close() {
       await db.close();
-      const c = new pg.Client({ connectionString: SERVER_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await server.drop();
     },
   };
 }

@@ -302,20 +302,34 @@ export async function observability(
   return { machine, seconds: (Date.now() - started) / 1000, sizes, rows };
 }
 
+const HEADERS = [
+  'engine',
+  'op',
+  'callers',
+  'uninstrumented ops/s',
+  'no SDK ops/s',
+  'ratio',
+  'SDK 100% ops/s',
+  'ratio',
+];
+
+/** One row of the table, printed or in the page. */
+const cells = (x: OverheadRow): (string | number)[] => [
+  x.engine,
+  x.op,
+  x.concurrency,
+  fmt(x.plain.opsPerSec),
+  fmt(x.noSdk.opsPerSec),
+  x.noSdkRatio.toFixed(3),
+  fmt(x.sdk.opsPerSec),
+  x.sdkRatio.toFixed(3),
+];
+
 export function printObservability(r: ObservabilityResult): void {
   printTable(
     'Instrumentation overhead (ops/s; ratios against uninstrumented, same run)',
-    ['engine', 'op', 'callers', 'uninstrumented', 'no SDK', 'ratio', 'SDK 100%', 'ratio'],
-    r.rows.map((x) => [
-      x.engine,
-      x.op,
-      x.concurrency,
-      fmt(x.plain.opsPerSec),
-      fmt(x.noSdk.opsPerSec),
-      x.noSdkRatio.toFixed(3),
-      fmt(x.sdk.opsPerSec),
-      x.sdkRatio.toFixed(3),
-    ]),
+    HEADERS,
+    r.rows.map(cells),
   );
 }
 
@@ -352,9 +366,9 @@ against uninstrumented; each figure the median of ${r?.sizes.runs ?? 5} rounds, 
 Target: instrumented with no SDK within 3% of uninstrumented (ratio ≥ 0.97) on every read and
 cache row — **not measured yet**. The SDK's own overhead is reported, not a target.
 
-${cell(['engine', 'op', 'callers', 'uninstrumented ops/s', 'no SDK ops/s', 'ratio', 'SDK 100% ops/s', 'ratio'])}
-${cell(['---', '---', '---', '---', '---', '---', '---', '---'])}
-${cell(['—', '—', '—', '—', '—', '—', '—', '—'])}
+${cell(HEADERS)}
+${cell(HEADERS.map(() => '---'))}
+${cell(HEADERS.map(() => '—'))}
 `;
   }
   const worst = r.rows.reduce((a, b) => (a.noSdkRatio < b.noSdkRatio ? a : b));
@@ -365,21 +379,8 @@ cache row — **${met ? 'met' : 'not met'}** (lowest ${worst.noSdkRatio.toFixed(
 ${worst.concurrency} callers). The SDK's own overhead is reported, not a target. Measured
 ${String(r.machine.date ?? '')} (${(r.seconds / 60).toFixed(0)} min).
 
-${cell(['engine', 'op', 'callers', 'uninstrumented ops/s', 'no SDK ops/s', 'ratio', 'SDK 100% ops/s', 'ratio'])}
-${cell(['---', '---', '---', '---', '---', '---', '---', '---'])}
-${r.rows
-  .map((x) =>
-    cell([
-      x.engine,
-      x.op,
-      x.concurrency,
-      fmt(x.plain.opsPerSec),
-      fmt(x.noSdk.opsPerSec),
-      x.noSdkRatio.toFixed(3),
-      fmt(x.sdk.opsPerSec),
-      x.sdkRatio.toFixed(3),
-    ]),
-  )
-  .join('\n')}
+${cell(HEADERS)}
+${cell(HEADERS.map(() => '---'))}
+${r.rows.map((x) => cell(cells(x))).join('\n')}
 `;
 }

@@ -9,9 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import { createStorage, type Storage } from '../src/storage.js';
-import { SERVER_URL } from './engines.js';
+import { throwawayDatabase } from './engines.js';
 import { printTable } from './lib.js';
 import {
   buildQualitySet,
@@ -241,33 +240,21 @@ async function onPglite(run: (storage: Storage) => Promise<Omit<EngineQuality, '
 async function onServer(
   run: (storage: Storage) => Promise<Omit<EngineQuality, 'engine'>>,
 ): Promise<EngineQuality> {
-  const name = `trend_bench_quality_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  let server: Awaited<ReturnType<typeof throwawayDatabase>>;
   try {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin(`CREATE DATABASE ${name}`);
+    server = await throwawayDatabase(`trend_bench_quality_${process.pid}`);
   } catch (err) {
     return { engine: 'postgres', skipped: `server unreachable: ${(err as Error).message}` };
   }
   try {
-    const url = new URL(SERVER_URL);
-    url.pathname = `/${name}`;
-    const storage = await createStorage({ databaseUrl: url.toString(), redis: false });
+    const storage = await createStorage({ databaseUrl: server.url, redis: false });
     try {
       return { engine: 'postgres', ...(await run(storage)) };
     } finally {
       await storage.close();
     }
   } finally {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await server.drop();
   }
 }
 

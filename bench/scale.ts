@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { ProcessedItemInput } from '../src/domain/models.js';
 import { createRepositories } from '../src/repositories/index.js';
 import { HybridSearch } from '../src/search/hybrid.js';
@@ -14,7 +13,7 @@ import type { Executor } from '../src/sql/executor.js';
 import { createStorage, type Storage } from '../src/storage.js';
 import { PgVectorRepository } from '../src/vector/pgvector.js';
 import { clusteredVectors } from './data.js';
-import { SERVER_URL } from './engines.js';
+import { throwawayDatabase } from './engines.js';
 import { fmt } from './lib.js';
 import {
   isOld,
@@ -127,28 +126,16 @@ async function openEngine(
       },
     };
   }
-  const name = `trend_bench_scale_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: SERVER_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  let server: Awaited<ReturnType<typeof throwawayDatabase>>;
   try {
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin(`CREATE DATABASE ${name}`);
+    server = await throwawayDatabase(`trend_bench_scale_${process.pid}`);
   } catch (err) {
     console.log(`server scale benchmark skipped: ${(err as Error).message}`);
     return null;
   }
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
   const storage = await createStorage({
     ...common,
-    databaseUrl: url.toString(),
+    databaseUrl: server.url,
     // No statement timeout: a refresh or a delete at 1M rows is one statement of many seconds.
     postgres: { poolMin: 0, poolMax: 20, statementTimeoutMs: 0 },
   });
@@ -156,7 +143,7 @@ async function openEngine(
     storage,
     cleanup: async () => {
       await storage.close();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await server.drop();
     },
   };
 }

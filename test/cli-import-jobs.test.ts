@@ -116,6 +116,23 @@ test('--jobs takes a whole number from 1 to 64, checked before anything opens', 
   expect((await run(['import', '--help'], env)).stdout).toContain('--jobs <n>');
 });
 
+/** A trigger in the database at `url` that refuses any processed item titled `title`. */
+async function refuseTitle(url: string, title: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE FUNCTION refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.title = ${pg.escapeLiteral(title)} THEN RAISE EXCEPTION 'refused title'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_title BEFORE INSERT ON processed_items FOR EACH ROW EXECUTE FUNCTION refuse_title();`);
+  } finally {
+    await client.end();
+  }
+}
+
 describeServer('import --jobs against the machine’s PostgreSQL', () => {
   test('loads the 10,000-line file with 10 bad lines exactly as import does', async () => {
     const a = await createServerDatabase();
@@ -140,16 +157,7 @@ describeServer('import --jobs against the machine’s PostgreSQL', () => {
     try {
       const env = embeddedEnv({ DATABASE_URL: db.url });
       expect((await run(['migrate'], env)).code).toBe(0);
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      await client.query(`
-        CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.title = 'BAD' THEN RAISE EXCEPTION 'bad title'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER refuse_bad BEFORE INSERT ON processed_items FOR EACH ROW EXECUTE FUNCTION refuse_bad();`);
-      await client.end();
+      await refuseTitle(db.url, 'BAD');
       const item = (i: number, title: string) =>
         JSON.stringify({
           source: 'reddit',
@@ -178,17 +186,7 @@ describeServer('import --jobs against the machine’s PostgreSQL', () => {
     try {
       const env = embeddedEnv({ DATABASE_URL: db.url });
       expect((await run(['migrate'], env)).code).toBe(0);
-      const client = new pg.Client({ connectionString: db.url });
-      await client.connect();
-      await client.query(`
-        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.title = 'poison' THEN RAISE EXCEPTION 'poisoned line'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER refuse_poison BEFORE INSERT ON processed_items
-          FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
-      await client.end();
+      await refuseTitle(db.url, 'poison');
       // 5,000 lines, one of them refused at line 4,500: chunks of 2,000 lines commit or not whole.
       const lines = Array.from({ length: 5000 }, (_, i) =>
         JSON.stringify({
@@ -204,12 +202,12 @@ describeServer('import --jobs against the machine’s PostgreSQL', () => {
       const r = await run(['--json', 'import', file, '--jobs', '2'], env);
       expect(r.code, r.stderr).toBe(1);
       const report = JSON.parse(r.stdout);
-      expect(report.error).toMatch(/^import stopped: StorageError: poisoned line/);
+      expect(report.error).toMatch(/^import stopped: StorageError: refused title/);
       expect(report.committedLines).toEqual([{ first: 1, last: 4000 }]);
       expect(report).toMatchObject({ inserted: 4000, rejected: 0 });
       const human = await run(['import', file, '--jobs', '2'], embeddedEnv({ DATABASE_URL: db.url }));
       expect(human.code).toBe(1);
-      expect(human.stderr).toContain('trend-storage: import stopped: StorageError: poisoned line');
+      expect(human.stderr).toContain('trend-storage: import stopped: StorageError: refused title');
       expect(human.stderr).toContain('committed lines: 1-4000; the other valid lines were not stored');
       expect(`${human.stdout}${human.stderr}`).not.toMatch(STACK);
     } finally {
