@@ -230,6 +230,11 @@ function sslFromMode(mode: string | undefined): PgOptions['ssl'] {
   }
 }
 
+/** A URL's host as a driver takes it: an IPv6 literal without the brackets the URL needs (`[::1]` → `::1`). */
+export function hostOf(u: URL): string {
+  return u.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 /** Parses a postgres:// URL without ever echoing it (it may hold a password). */
 function fromUrl(url: string, field: string): Partial<PgOptions> {
   let u: URL;
@@ -251,7 +256,7 @@ function fromUrl(url: string, field: string): Partial<PgOptions> {
   };
   const params = u.searchParams;
   return {
-    host: decoded(u.hostname, 'host') || params.get('host') || 'localhost',
+    host: decoded(hostOf(u), 'host') || params.get('host') || 'localhost',
     port: u.port ? Number(u.port) : PG_DEFAULTS.port,
     database: decoded(u.pathname.replace(/^\//, ''), 'database name') || PG_DEFAULTS.database,
     user: decoded(u.username, 'user name') || PG_DEFAULTS.user,

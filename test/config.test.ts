@@ -131,6 +131,11 @@ test('a .env file is honoured, and process.env wins over it', () => {
   }
 });
 
+test('an IPv6 literal in a URL is the host without its brackets (a driver looks up "[::1]" as a name)', () => {
+  const c = resolveConfig({ databaseUrl: 'postgres://u@[::1]:6543/db', env: {} }).database;
+  expect(c.kind === 'postgres' && [c.host, c.port]).toEqual(['::1', 6543]);
+});
+
 test('a malformed URL is a ValidationError that does not echo the password', () => {
   for (const url of [`postgres://u:${SECRET}@host:notaport/db`, `mysql://u:${SECRET}@h/db`, `::${SECRET}`]) {
     const err = (() => {

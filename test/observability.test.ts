@@ -547,6 +547,29 @@ describe('the cache', () => {
   });
 });
 
+test('an IPv6 literal is server.address without its URL brackets', async () => {
+  if (!REDIS_URL) {
+    console.log('SKIPPED: observability, Redis over IPv6 — TREND_TEST_REDIS_URL is not set');
+    return;
+  }
+  // The machine's Redis listens on ::1 as well (the CI starts it with --bind 127.0.0.1 -::1).
+  const url = new URL(REDIS_URL);
+  url.hostname = '[::1]';
+  const storage = await createStorage({
+    dataDir: null,
+    env: {},
+    redis: { url: url.toString() },
+    cachePrefix: testPrefix('obs6'),
+  });
+  try {
+    otel.reset();
+    await storage.cache.get('k');
+    expect(only(otel.spans(), 'cache.get').attributes['server.address']).toBe('::1');
+  } finally {
+    await storage.close();
+  }
+});
+
 test('docs/OBSERVABILITY.md names every span a store makes, methods added since included', async () => {
   const doc = readFileSync(new URL('../docs/OBSERVABILITY.md', import.meta.url), 'utf8');
   const storage = await createStorage({ dataDir: null, redis: false, env: {} });

@@ -2,7 +2,13 @@
 // namespace), which passwords to mask, and the statement hook of the query log and statement text.
 import { type Attributes, SpanKind } from '@opentelemetry/api';
 import { z } from 'zod';
-import type { CacheConfig, DatabaseConfig, StorageConfig, VectorConfig } from '../config.js';
+import {
+  type CacheConfig,
+  type DatabaseConfig,
+  hostOf,
+  type StorageConfig,
+  type VectorConfig,
+} from '../config.js';
 import { ValidationError } from '../domain/errors.js';
 import { formatPath, validate } from '../domain/validate.js';
 import type { StatementHook } from '../sql/executor.js';
@@ -108,7 +114,7 @@ function cacheTarget(cache: CacheConfig): Target {
   // A cluster has no one server; a standalone server is named by host, port and database index.
   const u = cache.clusterNodes ? undefined : urlParts(cache.url);
   if (u) {
-    attributes[ATTR_SERVER_ADDRESS] = u.hostname;
+    attributes[ATTR_SERVER_ADDRESS] = hostOf(u);
     attributes[ATTR_SERVER_PORT] = u.port ? Number(u.port) : 6379;
     attributes[ATTR_DB_NAMESPACE] = /^\/\d+$/.test(u.pathname) ? u.pathname.slice(1) : '0';
   } else if (!cache.clusterNodes) {
@@ -123,7 +129,7 @@ function qdrantTarget(vector: Extract<VectorConfig, { kind: 'qdrant' }>): Target
   const u = urlParts(vector.url);
   const attributes: Attributes = { [ATTR_DB_SYSTEM_NAME]: SYSTEM.qdrant };
   if (u) {
-    attributes[ATTR_SERVER_ADDRESS] = u.hostname;
+    attributes[ATTR_SERVER_ADDRESS] = hostOf(u);
     attributes[ATTR_SERVER_PORT] = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   }
   return { kind: SpanKind.CLIENT, attributes };

@@ -119,7 +119,8 @@ export class PgDatabase implements Database {
   }
 
   static async open(options: PgOptions, hooks: { onStatement?: StatementHook } = {}): Promise<PgDatabase> {
-    const target = `postgres://${options.user}@${options.host}:${options.port}/${options.database}`;
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const target = `postgres://${options.user}@${host}:${options.port}/${options.database}`;
     const pool = new pg.Pool({
       host: options.host,
       port: options.port,
