@@ -126,10 +126,8 @@ export async function purgeItems(store: PurgeTarget, options: PurgeOptions): Pro
         collection.deleteMany(ids),
       );
     }
-    const deleted = await step('deleting cache entries', () =>
-      Promise.all(ids.flatMap(keysOf).map((k) => store.cache.delete(k))),
-    );
-    report.cacheEntries += deleted.filter(Boolean).length;
+    const deleted = await step('deleting cache entries', () => store.cache.deleteMany(ids.flatMap(keysOf)));
+    report.cacheEntries += deleted;
     report.items += await step('deleting items', () => store.items.deleteMany(ids));
     o.onProgress?.({ ...report });
   }

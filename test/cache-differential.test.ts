@@ -64,6 +64,7 @@ const ops = fc.oneof(
   op('keysMatching', fc.tuple(pattern), (c, p) => c.keysMatching(p)),
   op('deletePattern', fc.tuple(pattern), (c, p) => c.deletePattern(p)),
   op('getMany', fc.tuple(fc.array(key, { maxLength: 3 })), (c, ks) => c.getMany(ks)),
+  op('deleteMany', fc.tuple(fc.array(key, { maxLength: 3 })), (c, ks) => c.deleteMany(ks)),
   op('flush', fc.tuple(), (c) => c.flush()),
 );
 

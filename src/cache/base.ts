@@ -254,6 +254,12 @@ export abstract class BaseCache implements CacheRepository {
     return raws.map((raw, i) => decode(raw, keys[i]!));
   }
 
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (!Array.isArray(keys)) throw new ValidationError('keys', 'must be an array');
+    const ks = keys.map((k, i) => this.#k(k, `keys[${i}]`));
+    return ks.length ? this.rawDelete([...new Set(ks)].map((k) => this.#writing(k))) : 0;
+  }
+
   async setMany(entries: Record<string, unknown>, options?: TtlOptions): Promise<void> {
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
       throw new ValidationError('entries', 'must be an object of key → value');

@@ -264,6 +264,16 @@ export interface CacheRepository {
    */
   getMany(keys: readonly string[]): Promise<unknown[]>;
   /**
+   * Deletes every key of `keys` (of any type: value, hash, list) in one batch. Returns how many
+   * existed. A missing key is not an error.
+   *
+   * @example
+   * ```ts
+   * const deleted = await storage.cache.deleteMany(['item:1', 'item:2']);
+   * ```
+   */
+  deleteMany(keys: readonly string[]): Promise<number>;
+  /**
    * Stores every key → value of `entries`, all with one TTL (default: the cache's default TTL).
    * Not atomic: on a failure some may be stored.
    *

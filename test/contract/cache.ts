@@ -333,6 +333,17 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     expect(await cache.getMany([])).toEqual([]);
   });
 
+  test('deleteMany: values, hashes and lists at once; a missing or repeated key counts once', async () => {
+    await cache.setMany({ a: 1, b: 2 });
+    await cache.setHash('h', { f: 1 });
+    await cache.setWithList('l', [1, 2]);
+    expect(await cache.deleteMany(['a', 'h', 'l', 'missing', 'a'])).toBe(3);
+    expect(await cache.getMany(['a', 'b'])).toEqual([undefined, 2]);
+    expect(await cache.exists('h')).toBe(false);
+    expect(await cache.exists('l')).toBe(false);
+    expect(await cache.deleteMany([])).toBe(0);
+  });
+
   test('getOrSet loads once for concurrent misses, then serves the cached value', async () => {
     let calls = 0;
     const loader = async () => {
@@ -355,6 +366,8 @@ export function cacheContract(engine: CacheEngine, prefix: string): void {
     cyclic.self = cyclic;
     const bad: [() => Promise<unknown>, string][] = [
       [() => cache.set('', 1), 'key'],
+      [() => cache.deleteMany(['k', '']), 'keys[1]'],
+      [() => cache.deleteMany('k' as never), 'keys'],
       [() => cache.set(42 as never, 1), 'key'],
       [() => cache.set('k', () => 1), 'value'],
       [() => cache.set('k', Symbol('s')), 'value'],
