@@ -235,6 +235,18 @@ export function hostOf(u: URL): string {
   return u.hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
+/**
+ * A URL's user, password, host or path as text. The URL parser keeps a `%` that starts no escape
+ * (`pa%zz`); decoding it (here, or in a driver) throws a bare URIError: a ValidationError instead.
+ */
+function decodeUrlPart(part: string, field: string, name: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    throw new ValidationError(field, `has a % that is not a %XX escape in its ${name}`, { cause: err });
+  }
+}
+
 /** Parses a postgres:// URL without ever echoing it (it may hold a password). */
 function fromUrl(url: string, field: string): Partial<PgOptions> {
   let u: URL;
@@ -246,14 +258,7 @@ function fromUrl(url: string, field: string): Partial<PgOptions> {
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     throw new ValidationError(field, 'must start with postgres:// or postgresql://');
   }
-  // The URL parser keeps a `%` that starts no escape (`pa%zz`); decoding it throws a bare URIError.
-  const decoded = (part: string, name: string) => {
-    try {
-      return decodeURIComponent(part);
-    } catch (err) {
-      throw new ValidationError(field, `has a % that is not a %XX escape in its ${name}`, { cause: err });
-    }
-  };
+  const decoded = (part: string, name: string) => decodeUrlPart(part, field, name);
   const params = u.searchParams;
   return {
     host: decoded(hostOf(u), 'host') || params.get('host') || 'localhost',
@@ -395,8 +400,14 @@ function cacheConfig(options: StorageOptions, env: Record<string, string | undef
       defaultTtlSeconds,
       maxEntries: intVar(env, 'CACHE_MAX_ENTRIES') ?? 100_000,
     };
+  const urlField = options.redis ? 'redis.url' : 'REDIS_URL';
   if (r.url !== undefined && !/^rediss?:\/\/[^\s]+$/.test(r.url)) {
-    throw new ValidationError('redis.url', 'must be a redis:// or rediss:// URL');
+    throw new ValidationError(urlField, 'must be a redis:// or rediss:// URL');
+  }
+  const u = r.url === undefined ? undefined : URL.canParse(r.url) ? new URL(r.url) : undefined;
+  if (u) {
+    decodeUrlPart(u.username, urlField, 'user name');
+    decodeUrlPart(u.password, urlField, 'password');
   }
   return {
     kind: 'redis',

@@ -38,7 +38,7 @@ export {
   type VectorMatch,
 } from './domain/models.js';
 export { checkHealth, type HealthCheck, type HealthReport, type ServerVersions } from './health.js';
-export type { QueryLogEvent, QueryLogOptions } from './observability/query-log.js';
+export type { QueryLogError, QueryLogEvent, QueryLogOptions } from './observability/query-log.js';
 export type { TelemetryOptions } from './observability/setup.js';
 export type { Repositories, RepositoryOptions } from './repositories/index.js';
 export type { IngestOptions, IngestProgress, IngestResult, IngestSource } from './repositories/ingest.js';

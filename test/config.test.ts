@@ -172,6 +172,22 @@ test('a malformed URL is a ValidationError that does not echo the password', () 
       expect(String((err as Error).message)).not.toContain(SECRET);
     }
   }
+  // The same in a Redis URL failed later, inside ioredis, with the bare URIError.
+  for (const [options, field] of [
+    [{ env: { REDIS_URL: `redis://:${SECRET}%zz@h:6379` } }, 'REDIS_URL'],
+    [{ redis: { url: `redis://u%zz:${SECRET}@h:6379` }, env: {} }, 'redis.url'],
+  ] as const) {
+    const err = (() => {
+      try {
+        resolveConfig(options);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err, field).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe(field);
+    expect(String((err as Error).message)).not.toContain(SECRET);
+  }
   expect(() => resolveConfig({ env: { POSTGRES_HOST: 'h', POSTGRES_PORT: '70000' } })).toThrow(
     /POSTGRES_PORT/,
   );

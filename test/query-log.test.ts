@@ -115,21 +115,40 @@ describe.each(engines)('query log [$name]', (engine) => {
     expect(events.map((e) => e.text)).toEqual(['BEGIN', 'ROLLBACK']);
   });
 
-  test('a failed statement: its error, no row count', async () => {
-    const err = await rejection(() =>
-      storage.trends.save({
-        topicId: randomUUID(),
-        rank: 1,
-        title: 'T',
-        summary: 'S',
-        category: 'Science',
-        score: 1,
-      }),
-    );
+  test('a failed statement: its error class and code, no row count; the message only with parameters: true', async () => {
+    const topicId = randomUUID();
+    const save = (s: Storage) =>
+      s.trends.save({ topicId, rank: 1, title: 'T', summary: 'S', category: 'Science', score: 1 });
+    const err = await rejection(() => save(storage));
+    expect(err).toBeInstanceOf(IntegrityError);
     const failed = events.find((e) => e.error);
-    expect(failed?.error).toBeInstanceOf(IntegrityError);
-    expect(failed?.error).toBe(err);
+    // The driver's message quotes the refused value: "Key (topic_id)=(…) is not present".
+    expect(failed?.error).toEqual({ name: 'IntegrityError', code: '23503', message: 'IntegrityError 23503' });
+    expect(JSON.stringify(events)).not.toContain(topicId);
     expect(failed?.rowCount).toBeNull();
+    await rejection(() => revealing.db.query('SELECT $1::int', [topicId]));
+    const revealed = withValues.find((e) => e.error);
+    expect(revealed?.error?.message).toContain(topicId);
+  });
+
+  test('with parameters: true an error message is handed over with a configured password masked', async () => {
+    const PASSWORD = "O'Brien-Canary";
+    const logged: QueryLogEvent[] = [];
+    const s = await engine.open({
+      qdrant: { url: 'http://127.0.0.1:6399', apiKey: PASSWORD },
+      log: { onQuery: (e) => logged.push(e), parameters: true },
+      autoMigrate: false,
+    });
+    try {
+      // The database echoes the value it refused; SQL text doubles the quote inside a literal.
+      await rejection(() => s.db.query('SELECT $1::int', [PASSWORD]));
+      await s.db.query(`SELECT 'O''Brien-Canary' AS a, 1 AS "O'Brien-Canary"`);
+    } finally {
+      await s.close();
+    }
+    expect(logged.find((e) => e.error)?.error).toMatchObject({ name: 'ValidationError', code: '22P02' });
+    expect(logged.find((e) => e.error)?.error?.message).toContain('****');
+    expect(JSON.stringify(logged)).not.toMatch(/o'{1,2}brien-canary/i);
   });
 
   test('slow: a statement that takes slowQueryMs or longer', async () => {
@@ -301,19 +320,19 @@ describe('statement text, as telemetry and the log emit it', () => {
     expect(r.scrubValue(cyclic)).toEqual({ pw: '****', self: '[circular]' });
   });
 
-  test('a URL password that is not valid percent-encoding is masked as written, not thrown on', async () => {
+  test('a Qdrant URL password that is not valid percent-encoding is masked as written, not thrown on', async () => {
+    // (A Redis URL like it is refused by resolveConfig: ioredis would throw decoding it.)
     const config = resolveConfig({
       dataDir: null,
       env: {},
-      redis: { url: 'redis://:pa%zzss@127.0.0.1:6379/3' },
-      qdrant: { url: 'http://u:pa%zz@127.0.0.1:6399' },
+      qdrant: { url: 'http://u:pa%zzss@127.0.0.1:6399' },
     });
     const logged: QueryLogEvent[] = [];
     const observed = setupObservability(config, {
       log: { onQuery: (e) => logged.push(e), parameters: true },
     });
     observed.onStatement!({
-      text: "SELECT 'pa%zzss', 'PA%ZZ'",
+      text: "SELECT 'pa%zzss', 'PA%ZZSS'",
       params: ['redis://:pa%zzss@h'],
       durationMs: 1,
       rowCount: 1,

@@ -139,7 +139,8 @@ export class ValidationError extends StorageError {
   /** The rule that failed, in words. */
   readonly rule: string;
 
-  constructor(field: string, rule: string, options: { cause?: unknown } = {}) {
+  /** `code`: the SQLSTATE (class 22) when the database refused a value. */
+  constructor(field: string, rule: string, options: { cause?: unknown; code?: string } = {}) {
     super(`${field || 'input'}: ${rule}`, options);
     this.field = field;
     this.rule = rule;

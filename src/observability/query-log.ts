@@ -2,7 +2,6 @@
 // the application's function — kysely's and Prisma's shape. Fed by the executors (pg.ts, pglite.ts),
 // so it sees what reaches the database: BEGIN, COMMIT, savepoints and retried attempts included.
 import { z } from 'zod';
-import type { StorageError } from '../domain/errors.js';
 import type { StatementEvent, StatementHook } from '../sql/executor.js';
 import type { Redactor, StatementText } from './redact.js';
 
@@ -33,8 +32,23 @@ export interface QueryLogEvent {
   rowCount: number | null;
   /** `durationMs` reached `slowQueryMs`. */
   slow: boolean;
-  /** The error the statement ended with, as the caller gets it; absent when it succeeded. */
-  error?: StorageError;
+  /** How the statement failed; absent when it succeeded. */
+  error?: QueryLogError;
+}
+
+/**
+ * A failed statement's error in the log. Its message is withheld unless the log was opened with
+ * `parameters: true`: a driver's message quotes the values it refused (`Key (email)=(…) already
+ * exists`, `invalid input syntax for type integer: "…"`). Your call's rejection carries the whole
+ * error (for some calls a more specific one: `NotFoundError` where the statement broke a foreign key).
+ */
+export interface QueryLogError {
+  /** The error class the statement's failure maps to: `IntegrityError`, `ValidationError`, `ConnectionError`, … */
+  name: string;
+  /** The SQLSTATE or driver code, when there is one. */
+  code: string | undefined;
+  /** With `parameters: true` the message (a configured password masked); otherwise `<name> <code>`. */
+  message: string;
 }
 
 /**
@@ -86,7 +100,14 @@ export function queryLogHook(log: QueryLog, texts: StatementText, redactor: Reda
       rowCount: e.rowCount,
       slow: e.durationMs >= slowQueryMs,
     };
-    if (e.error) event.error = e.error;
+    if (e.error) {
+      const { name, code } = e.error;
+      event.error = {
+        name,
+        code,
+        message: parameters ? redactor.scrub(e.error.message) : code ? `${name} ${code}` : name,
+      };
+    }
     try {
       const result: unknown = onQuery(event);
       // An async log's rejection is ignored too: unheard, it would end the process.

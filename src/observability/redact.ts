@@ -116,6 +116,9 @@ export class Redactor {
       // A password in a URL is percent-encoded there, and in a JSON text (a jsonb value) escaped.
       found.add(encodeURIComponent(s));
       found.add(JSON.stringify(s).slice(1, -1));
+      // In SQL text a quote inside a literal or identifier is doubled (ALTER ROLE … PASSWORD 'O''Brien').
+      found.add(s.replaceAll("'", "''"));
+      found.add(s.replaceAll('"', '""'));
     }
     // Longest first, so a secret that contains another is masked whole. Case-insensitive: stored
     // text has lower-cased copies (title_normalized) that carry the password all the same.

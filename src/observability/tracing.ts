@@ -296,7 +296,8 @@ export class Instrumentation {
     const texts = this.#statements.get(span);
     if (!texts?.size) return undefined;
     this.#statements.delete(span);
-    return [...texts].join('; ');
+    // A statement's own closing semicolon would read `;;` once joined.
+    return [...texts].map((t) => t.replace(/;\s*$/, '')).join('; ');
   }
 }
 

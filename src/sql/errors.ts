@@ -52,6 +52,6 @@ export function mapDriverError(err: unknown, context?: string): StorageError {
   if (code?.startsWith('54')) return new LimitExceededError(message, { cause: err, code });
   if (code === '42501') return new PermissionDeniedError(message, { cause: err, code });
   // Data exceptions (22xxx) mean a value got past validation that the database rejects.
-  if (code?.startsWith('22')) return new ValidationError('value', message, { cause: err });
+  if (code?.startsWith('22')) return new ValidationError('value', message, { cause: err, code });
   return new StorageError(message, { cause: err, code });
 }

@@ -1,4 +1,4 @@
-import { StorageError } from '../domain/errors.js';
+import { StorageError, ValidationError } from '../domain/errors.js';
 
 /** One result row: column name → value as the driver decoded it. */
 export type Row = Record<string, unknown>;
@@ -130,6 +130,17 @@ export interface StatementEvent {
 
 /** Called by an adapter after every statement it sends, when the store has a query log or statement text on. */
 export type StatementHook = (event: StatementEvent) => void;
+
+/**
+ * A statement as a caller handed it, checked before it reaches a driver: plain-JavaScript callers
+ * can pass anything, and PGlite left a non-string text half-sent, failing the next caller's query.
+ */
+export function checkStatement(text: unknown, params?: unknown): void {
+  if (typeof text !== 'string') throw new ValidationError('text', 'must be a string of SQL');
+  if (params !== undefined && !Array.isArray(params)) {
+    throw new ValidationError('params', 'must be an array of bind values');
+  }
+}
 
 /**
  * `send` one statement and tell `hook` of it: its duration from `started` (the call, which may be

@@ -8,6 +8,7 @@ import { mapDriverError } from './errors.js';
 import {
   backoff,
   type CopyTarget,
+  checkStatement,
   clockFor,
   type Database,
   type Executor,
@@ -41,6 +42,7 @@ class ClientExecutor implements Executor {
 
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
     if (this.ended) throw new StorageError('this transaction has ended; use the storage handle instead');
+    checkStatement(text, params);
     const hook = this.owner.onStatement;
     const result = await observeStatement(
       hook,
@@ -152,6 +154,7 @@ export class PgDatabase implements Database {
   async query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
     const scope = activeScope(this);
     if (scope) return scope.executor.query<T>(text, params);
+    checkStatement(text, params);
     let stale = 0;
     const hook = this.onStatement;
     for (let attempt = 1; ; attempt++) {

@@ -8,6 +8,7 @@ import { mapDriverError } from './errors.js';
 import {
   backoff,
   type CopyTarget,
+  checkStatement,
   clockFor,
   type Database,
   type Executor,
@@ -164,6 +165,7 @@ export class PGliteDatabase implements Database {
     params?: readonly unknown[],
     started = clockFor(this.onStatement),
   ): Promise<T[]> {
+    checkStatement(text, params);
     const result = await this.#send(text, params, started, () =>
       this.pg.query<T>(text, params as unknown[] | undefined),
     );
@@ -180,6 +182,7 @@ export class PGliteDatabase implements Database {
   exec(script: string): Promise<void> {
     const started = clockFor(this.onStatement);
     return this.#exclusive(async () => {
+      checkStatement(script);
       await this.#send(script, undefined, started, () => this.pg.exec(script));
     });
   }

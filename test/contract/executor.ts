@@ -36,6 +36,21 @@ export function executorContract(engine: SqlEngine): void {
     });
   });
 
+  test('a statement that is not text, or bind values that are not an array, are refused before the driver sees them', async () => {
+    const bad: [() => Promise<unknown>, string][] = [
+      [() => t.db.query({} as never), 'text'],
+      [() => t.db.query(123 as never), 'text'],
+      [() => t.db.exec(undefined as never), 'text'],
+      [() => t.db.query('SELECT $1::int AS n', 7 as never), 'params'],
+      [() => t.db.transaction((tx) => tx.query({ text: 'SELECT 1' } as never)), 'text'],
+    ];
+    for (const [call, field] of bad) {
+      await expect(call()).rejects.toMatchObject({ name: 'ValidationError', field });
+      // PGlite was left half-way through its protocol: the next caller's statement failed.
+      expect(await t.db.query<{ n: number }>('SELECT 1 AS n')).toEqual([{ n: 1 }]);
+    }
+  });
+
   test('a transaction commits when its function resolves', async () => {
     const result = await t.db.transaction(async (tx) => {
       await tx.query(`INSERT INTO probe VALUES (1, 'a')`);
