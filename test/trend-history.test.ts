@@ -43,9 +43,14 @@ function recording(db: Executor): {
 function historySuite(engine: SqlEngine): void {
   const ctx = useRepositories(engine);
 
+  /** PGlite's clock ticks by the millisecond: two changes within one tick share a snapshot. */
+  const nextTick = () => new Promise((resolve) => setTimeout(resolve, 2));
+  /** A new trend, its first snapshot a tick behind whatever changes it next. */
   async function newTrend(overrides: Parameters<typeof aTrend>[1] = {}): Promise<string> {
     const topicId = await ctx.topics.save(aTopic());
-    return ctx.trends.save(aTrend(topicId, overrides));
+    const id = await ctx.trends.save(aTrend(topicId, overrides));
+    await nextTick();
+    return id;
   }
   const snapshotCount = async (id?: string) =>
     (
@@ -210,8 +215,7 @@ function historySuite(engine: SqlEngine): void {
       { itemCount: 5 },
     ];
     for (const patch of patches) {
-      // PGlite's clock ticks by the millisecond: two changes within one tick share a snapshot.
-      await new Promise((r) => setTimeout(r, 2));
+      await nextTick();
       await ctx.trends.update(id, patch);
     }
     expect(await snapshotCount(id)).toBe(1 + patches.length);
