@@ -250,6 +250,7 @@ const EXPORTED_NAMES = [
   'PurgeError',
   'PurgeOptions',
   'PurgeReport',
+  'QueryLogError',
   'QueryLogEvent',
   'QueryLogOptions',
   'RELEVANCE_WINDOW',

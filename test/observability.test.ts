@@ -199,7 +199,10 @@ describe.each(engines)('observability [$name]', (engine) => {
     expect(invalid.status.code).toBe(SpanStatusCode.ERROR);
     // A value the database refused (class 22) is a ValidationError that keeps its SQLSTATE.
     otel.reset();
-    await expect(storage.db.query('SELECT 1/0')).rejects.toMatchObject({ name: 'ValidationError', code: '22012' });
+    await expect(storage.db.query('SELECT 1/0')).rejects.toMatchObject({
+      name: 'ValidationError',
+      code: '22012',
+    });
     expect(only(otel.spans(), 'db.query').attributes['db.response.status_code']).toBe('22012');
     // The error the caller's own transaction callback threw is the transaction's error.
     otel.reset();
