@@ -136,15 +136,19 @@ test('an IPv6 literal in a URL is the host without its brackets (a driver looks 
   expect(c.kind === 'postgres' && [c.host, c.port]).toEqual(['::1', 6543]);
 });
 
+/** What `fn` throws (undefined when it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 test('a malformed URL is a ValidationError that does not echo the password', () => {
   for (const url of [`postgres://u:${SECRET}@host:notaport/db`, `mysql://u:${SECRET}@h/db`, `::${SECRET}`]) {
-    const err = (() => {
-      try {
-        resolveConfig({ env: { DATABASE_URL: url } });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => resolveConfig({ env: { DATABASE_URL: url } }));
     expect(err, url).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe('DATABASE_URL');
     expect(String((err as Error).message)).not.toContain(SECRET);
@@ -159,13 +163,7 @@ test('a malformed URL is a ValidationError that does not echo the password', () 
       [{ env: { DATABASE_URL: url } }, 'DATABASE_URL'],
       [{ databaseUrl: url, env: {} }, 'databaseUrl'],
     ] as const) {
-      const err = (() => {
-        try {
-          resolveConfig(options);
-        } catch (e) {
-          return e;
-        }
-      })();
+      const err = thrown(() => resolveConfig(options));
       expect(err, url).toBeInstanceOf(ValidationError);
       expect((err as ValidationError).field).toBe(field);
       expect((err as ValidationError).rule).toMatch(/%XX escape/);
@@ -177,13 +175,7 @@ test('a malformed URL is a ValidationError that does not echo the password', () 
     [{ env: { REDIS_URL: `redis://:${SECRET}%zz@h:6379` } }, 'REDIS_URL'],
     [{ redis: { url: `redis://u%zz:${SECRET}@h:6379` }, env: {} }, 'redis.url'],
   ] as const) {
-    const err = (() => {
-      try {
-        resolveConfig(options);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = thrown(() => resolveConfig(options));
     expect(err, field).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe(field);
     expect(String((err as Error).message)).not.toContain(SECRET);
