@@ -94,6 +94,23 @@ const itemSearchSchema = z
     offset: offsetSchema.default(0),
   })
   .strict();
+/** The item filters `items.search` and `search.items` share, as they arrive validated. */
+export type ItemFilterFields = Pick<
+  z.output<typeof itemSearchSchema>,
+  'source' | 'language' | 'category' | 'publishedFrom' | 'publishedTo'
+>;
+
+/** SQL conditions for the given item filters, ANDed by the caller; `a` is a table alias with its dot. */
+export function itemConditions(f: ItemFilterFields, p: Params, a = ''): string[] {
+  const c: string[] = [];
+  if (f.source) c.push(`${a}source = ${p.add(f.source)}::source_type`);
+  if (f.language) c.push(`${a}language = ${p.add(f.language)}`);
+  if (f.category) c.push(`${a}category = ${p.add(f.category)}::category_type`);
+  if (f.publishedFrom) c.push(`${a}published_at >= ${p.add(f.publishedFrom)}`);
+  if (f.publishedTo) c.push(`${a}published_at <= ${p.add(f.publishedTo)}`);
+  return c;
+}
+
 /**
  * A full-text search of items (`items.search`): `q` (1–1,000 characters, web-search syntax:
  * `"quoted phrase"`, `or`, `-word`) and optional filters, all of which must hold.
@@ -356,12 +373,7 @@ export class ItemRepository {
   async search(search: ItemSearch): Promise<ProcessedItem[]> {
     const s = validate(itemSearchSchema, search, 'search');
     const p = new Params();
-    const c = [`search_vector @@ ${tsQuery(p, s.q, s.language)}`];
-    if (s.source) c.push(`source = ${p.add(s.source)}::source_type`);
-    if (s.language) c.push(`language = ${p.add(s.language)}`);
-    if (s.category) c.push(`category = ${p.add(s.category)}::category_type`);
-    if (s.publishedFrom) c.push(`published_at >= ${p.add(s.publishedFrom)}`);
-    if (s.publishedTo) c.push(`published_at <= ${p.add(s.publishedTo)}`);
+    const c = [`search_vector @@ ${tsQuery(p, s.q, s.language)}`, ...itemConditions(s, p)];
     const target = { table: 'processed_items', time: 'published_at' } as const;
     return withTextQuery('search.q', async () => {
       const { rows: window } = await newestMatches(

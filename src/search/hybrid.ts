@@ -11,6 +11,7 @@ import {
   trendStateSchema,
 } from '../domain/models.js';
 import { validate } from '../domain/validate.js';
+import { itemConditions } from '../repositories/items.js';
 import {
   ITEM_COLUMNS,
   type ItemRow,
@@ -160,15 +161,7 @@ export class HybridSearch {
       table: 'processed_items',
       columns: ITEM_COLUMNS,
       time: 'published_at',
-      where: (p, a = '') => {
-        const c: string[] = [];
-        if (s.source) c.push(`${a}source = ${p.add(s.source)}::source_type`);
-        if (s.language) c.push(`${a}language = ${p.add(s.language)}`);
-        if (s.category) c.push(`${a}category = ${p.add(s.category)}::category_type`);
-        if (s.publishedFrom) c.push(`${a}published_at >= ${p.add(s.publishedFrom)}`);
-        if (s.publishedTo) c.push(`${a}published_at <= ${p.add(s.publishedTo)}`);
-        return c;
-      },
+      where: (p, a = '') => itemConditions(s, p, a),
       map: toItem,
     });
   }
