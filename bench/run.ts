@@ -124,7 +124,7 @@ if (process.argv.includes('--observability')) {
     'observability',
     {
       quick: { items: 2_000, trends: 500, topics: 100, readOps: 100, cacheOps: 2_000, runs: 3 },
-      full: { items: 20_000, trends: 5_000, topics: 500, readOps: 3_000, cacheOps: 50_000, runs: 5 },
+      full: { items: 20_000, trends: 5_000, topics: 500, readOps: 3_000, cacheOps: 50_000, runs: 7 },
     },
     observability,
     printObservability,
