@@ -403,10 +403,10 @@ global registry (\`Symbol.for('opentelemetry.js.api.1')\` on \`globalThis\`), ab
 registers. An absent property of the global object is a dictionary lookup V8's inline caches cannot
 keep: ~130 machine instructions a call under callgrind (a present property of an ordinary object:
 ~13), while the wrapper function itself is inlined away (with the lookup removed, a memory-cache
-get counted the same instructions wrapped as unwrapped, ~3,500). That is ~40 ns: the up to 8% above on
+get counted the same instructions wrapped as unwrapped, ~3,500). That is 40–60 ns: the 4–11% above on
 the in-memory cache, whose calls take 0.5–0.8 µs in this loop, and nothing measurable beside a
-round trip (70 µs and more here): the database and Redis rows scatter around 1, both ways, by the
-run-to-run noise of their round trips. Keeping the lookup is what lets an SDK registered after the
+round trip (70 µs and more here): the database and Redis rows sit within 3% of 1, some above it,
+by the noise of their round trips. Keeping the lookup is what lets an SDK registered after the
 store opened be seen on the next call.
 `;
 }
