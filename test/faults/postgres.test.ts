@@ -54,12 +54,14 @@ describeServer('PostgreSQL faults', () => {
 
   test('a backend killed during saveBatch: ConnectionError, nothing committed, the next call works', async () => {
     const items = Array.from({ length: 40_000 }, (_, i) => anItem(`kill-${i}`, { content: 'x'.repeat(500) }));
-    const batch = storage.items.saveBatch(items);
-    await terminateWhen(app, /active|idle in transaction/);
-    const err = await batch.then(
+    // Settled from the start: the batch may fail before terminateWhen returns, and a rejection
+    // nobody handles yet is an unhandled one.
+    const failure = storage.items.saveBatch(items).then(
       () => null,
       (e: unknown) => e,
     );
+    await terminateWhen(app, /active|idle in transaction/);
+    const err = await failure;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(await storage.items.count()).toBe(0);
     expect((await storage.items.saveBatch([anItem('after')])).inserted).toBe(1);
@@ -67,16 +69,18 @@ describeServer('PostgreSQL faults', () => {
 
   test('a backend killed inside storage.transaction: ConnectionError, nothing committed, the next call works', async () => {
     let topicId = '';
-    const tx = storage.transaction(async (t) => {
-      topicId = await t.topics.save(aTopic({ title: 'doomed by a fault' }));
-      await new Promise((r) => setTimeout(r, 1500)); // idle in transaction: the fault lands here
-      await t.topics.update(topicId, { summary: 'never' });
-    });
+    const failure = storage
+      .transaction(async (t) => {
+        topicId = await t.topics.save(aTopic({ title: 'doomed by a fault' }));
+        await new Promise((r) => setTimeout(r, 1500)); // idle in transaction: the fault lands here
+        await t.topics.update(topicId, { summary: 'never' });
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     await terminateWhen(app, /idle in transaction/);
-    const err = await tx.then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await failure;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(await storage.topics.get(topicId)).toBeNull();
     expect(await storage.topics.count()).toBe(0);
