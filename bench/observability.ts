@@ -232,36 +232,20 @@ async function caches(sizes: ObservabilitySizes, sdk: ReturnType<typeof sdkSwitc
     await cache.set('k', 'value-0123456789', { ttlSeconds: 600 });
     for (const concurrency of [1, 100]) {
       console.log(`  ${engine} cache, ${concurrency} callers…`);
-      const get = (c: CacheRepository) => () => c.get('k');
-      const set = (c: CacheRepository) => (i: number) => c.set(`s${i % 1000}`, i, { ttlSeconds: 600 });
-      rows.push(
-        row(
-          'cache',
-          engine,
-          'get',
+      const ops: [string, (c: CacheRepository) => (i: number) => Promise<unknown>][] = [
+        ['get', (c) => () => c.get('k')],
+        ['set', (c) => (i) => c.set(`s${i % 1000}`, i, { ttlSeconds: 600 })],
+      ];
+      for (const [op, call] of ops) {
+        const m = await interleaved(
+          sizes.runs,
+          total,
           concurrency,
-          await interleaved(
-            sizes.runs,
-            total,
-            concurrency,
-            { plain: get(cache), noSdk: get(observed), sdk: get(observed) },
-            sdk,
-          ),
-        ),
-        row(
-          'cache',
-          engine,
-          'set',
-          concurrency,
-          await interleaved(
-            sizes.runs,
-            total,
-            concurrency,
-            { plain: set(cache), noSdk: set(observed), sdk: set(observed) },
-            sdk,
-          ),
-        ),
-      );
+          { plain: call(cache), noSdk: call(observed), sdk: call(observed) },
+          sdk,
+        );
+        rows.push(row('cache', engine, op, concurrency, m));
+      }
     }
   };
   const memory = new MemoryCache({ prefix: 'bench:' });
