@@ -8,7 +8,6 @@ import {
   type Histogram,
   type MeterProvider,
   metrics,
-  type ObservableResult,
 } from '@opentelemetry/api';
 import type { PoolStats } from '../sql/executor.js';
 import {
@@ -93,57 +92,59 @@ function create(meter: ReturnType<MeterProvider['getMeter']>): Instruments {
     description: 'Duration of database client operations.',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
-  meter
-    .createObservableUpDownCounter(METRIC_CONNECTION_COUNT, {
-      unit: '{connection}',
-      description: 'The number of connections that are currently in state described by the state attribute.',
-    })
-    .addCallback((r) => {
+  const connections = meter.createObservableUpDownCounter(METRIC_CONNECTION_COUNT, {
+    unit: '{connection}',
+    description: 'The number of connections that are currently in state described by the state attribute.',
+  });
+  const pending = meter.createObservableUpDownCounter(METRIC_PENDING_REQUESTS, {
+    unit: '{request}',
+    description: 'The number of current pending requests for an open connection.',
+  });
+  const max = meter.createObservableUpDownCounter(METRIC_CONNECTION_MAX, {
+    unit: '{connection}',
+    description: 'The maximum number of open connections allowed.',
+  });
+  // One reading of each pool serves all three gauges.
+  meter.addBatchObservableCallback(
+    (r) => {
       for (const p of pools) {
         const s = p.stats();
-        r.observe(s.idle, { [ATTR_POOL_NAME]: p.name, [ATTR_CONNECTION_STATE]: 'idle' });
-        r.observe(s.used, { [ATTR_POOL_NAME]: p.name, [ATTR_CONNECTION_STATE]: 'used' });
+        const pool = { [ATTR_POOL_NAME]: p.name };
+        r.observe(connections, s.idle, { ...pool, [ATTR_CONNECTION_STATE]: 'idle' });
+        r.observe(connections, s.used, { ...pool, [ATTR_CONNECTION_STATE]: 'used' });
+        r.observe(pending, s.pending, pool);
+        r.observe(max, s.max, pool);
       }
-    });
-  meter
-    .createObservableUpDownCounter(METRIC_PENDING_REQUESTS, {
-      unit: '{request}',
-      description: 'The number of current pending requests for an open connection.',
-    })
-    .addCallback((r) => {
-      for (const p of pools) r.observe(p.stats().pending, { [ATTR_POOL_NAME]: p.name });
-    });
-  meter
-    .createObservableUpDownCounter(METRIC_CONNECTION_MAX, {
-      unit: '{connection}',
-      description: 'The maximum number of open connections allowed.',
-    })
-    .addCallback((r) => {
-      for (const p of pools) r.observe(p.stats().max, { [ATTR_POOL_NAME]: p.name });
-    });
-  const observeLookups = (kind: 'hits' | 'misses') => (r: ObservableResult) => {
-    // Caches alike in every attribute (two stores on one Redis namespace) are one series: summed.
-    const sums = new Map<string, { attributes: Attributes; n: number }>();
-    for (const c of caches) {
-      const key = JSON.stringify(c.attributes);
-      const entry = sums.get(key) ?? { attributes: c.attributes, n: 0 };
-      entry.n += c.lookups()[kind];
-      sums.set(key, entry);
-    }
-    for (const { attributes, n } of sums.values()) r.observe(n, attributes);
-  };
-  meter
-    .createObservableCounter(METRIC_CACHE_HITS, {
-      unit: '{lookup}',
-      description: 'Cache lookups that found the key, by engine (this process).',
-    })
-    .addCallback(observeLookups('hits'));
-  meter
-    .createObservableCounter(METRIC_CACHE_MISSES, {
-      unit: '{lookup}',
-      description: 'Cache lookups that missed, by engine (this process).',
-    })
-    .addCallback(observeLookups('misses'));
+    },
+    [connections, pending, max],
+  );
+  const hits = meter.createObservableCounter(METRIC_CACHE_HITS, {
+    unit: '{lookup}',
+    description: 'Cache lookups that found the key, by engine (this process).',
+  });
+  const misses = meter.createObservableCounter(METRIC_CACHE_MISSES, {
+    unit: '{lookup}',
+    description: 'Cache lookups that missed, by engine (this process).',
+  });
+  meter.addBatchObservableCallback(
+    (r) => {
+      // Caches alike in every attribute (two stores on one Redis namespace) are one series: summed.
+      const sums = new Map<string, { attributes: Attributes; hits: number; misses: number }>();
+      for (const c of caches) {
+        const key = JSON.stringify(c.attributes);
+        const entry = sums.get(key) ?? { attributes: c.attributes, hits: 0, misses: 0 };
+        const n = c.lookups();
+        entry.hits += n.hits;
+        entry.misses += n.misses;
+        sums.set(key, entry);
+      }
+      for (const e of sums.values()) {
+        r.observe(hits, e.hits, e.attributes);
+        r.observe(misses, e.misses, e.attributes);
+      }
+    },
+    [hits, misses],
+  );
   return { duration };
 }
 
